@@ -1,0 +1,273 @@
+// The node bundle: the one document the generator writes per machine and kubeseed-boot
+// reads at first boot (/etc/kubeseed/node.yaml). The consumer owns the contract.
+// parseBundle validates the whole document before anything acts on it, so an invalid
+// bundle never half-applies.
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
+import { KubeseedError } from './errors.ts';
+import { Cursor, ProblemSink } from './fields.ts';
+
+export const BUNDLE_API_VERSION = 'kubeseed.dev/v1alpha1';
+export const BUNDLE_KIND = 'NodeBundle';
+export const BUNDLE_PATH = '/etc/kubeseed/node.yaml';
+
+export const BOOTSTRAP_ROLES = ['init', 'control-plane', 'worker'] as const;
+export type BootstrapRole = (typeof BOOTSTRAP_ROLES)[number];
+
+/** The files kubeadm reuses when present, relative to /etc/kubernetes/pki; control planes only. */
+export const SHARED_PKI_FILES = [
+  'ca.crt',
+  'ca.key',
+  'front-proxy-ca.crt',
+  'front-proxy-ca.key',
+  'etcd/ca.crt',
+  'etcd/ca.key',
+  'sa.key',
+  'sa.pub',
+] as const;
+export type SharedPkiFile = (typeof SHARED_PKI_FILES)[number];
+
+export function isPrivateKeyFile(path: SharedPkiFile): boolean {
+  return path.endsWith('.key');
+}
+
+export interface PkiFile {
+  path: SharedPkiFile;
+  content: string;
+}
+
+export interface RegistryMirror {
+  /** The registry being mirrored, as containerd names it under certs.d (e.g. `registry.k8s.io`). */
+  host: string;
+  /** Mirror URLs tried in order before the registry itself. */
+  endpoints: string[];
+  /** PEM CA certificate that signs the mirrors' TLS certificates. */
+  caCertificate?: string;
+  skipVerify?: boolean;
+}
+
+export interface ImageArchive {
+  /** Absolute path of the archive on the machine (baked into the image). */
+  path: string;
+  sha256: string;
+}
+
+export interface AddonRef {
+  /** Template name under templates/ (e.g. `flannel`). */
+  name: string;
+  version: string;
+  /** sha256 of the template file as shipped, checked before use. */
+  sha256: string;
+  /** Values substituted into the template (e.g. the pod CIDR). */
+  parameters: Record<string, string>;
+  /** The template text, only when the machine image does not carry it. */
+  manifest?: string;
+}
+
+export interface NodeBundle {
+  apiVersion: typeof BUNDLE_API_VERSION;
+  kind: typeof BUNDLE_KIND;
+  cluster: {
+    name: string;
+    kubernetesVersion: string;
+    /** host:port every node reaches the API server at. */
+    controlPlaneEndpoint: string;
+    /** The cluster CA certificate (public): joins verify the API server with it before kubeadm runs. */
+    caCertificate: string;
+    caCertHash: string;
+    hasWorkers: boolean;
+  };
+  node: {
+    name: string;
+    role: BootstrapRole;
+    arch: 'amd64' | 'arm64';
+    address?: string;
+  };
+  kubeadm: {
+    /** Rendered kubeadm configuration documents for `kubeadm init|join --config`. */
+    config: string;
+  };
+  pki: PkiFile[];
+  runtime: {
+    criSocket: string;
+    sandboxImage: string;
+    registryMirrors: RegistryMirror[];
+  };
+  images: {
+    archives: ImageArchive[];
+    /** Images outside kubeadm's own list that must be present before kubeadm runs (add-ons). */
+    required: string[];
+  };
+  addons: AddonRef[];
+}
+
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/;
+const PEM_ANY = /^-----BEGIN [A-Z ]+-----\n[\s\S]+\n-----END [A-Z ]+-----\n?$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DNS_1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const K8S_VERSION = /^\d+\.\d+\.\d+$/;
+const ABSOLUTE_PATH = /^\/[^\0]*$/;
+
+function readPki(cursor: Cursor, role: BootstrapRole | undefined): PkiFile[] | undefined {
+  const items = cursor.list({ required: false }) ?? [];
+  const files: PkiFile[] = [];
+  for (const item of items) {
+    if (!item.mapping(['path', 'content'])) continue;
+    const path = item.field('path').oneOf(SHARED_PKI_FILES);
+    const content = item.field('content').string({ pattern: PEM_ANY, expected: 'a PEM block' });
+    if (path && content) files.push({ path, content });
+  }
+  if (role === 'worker' && items.length > 0) {
+    return cursor.fail('a worker bundle must not carry PKI files: workers never get a CA private key');
+  }
+  if (role !== undefined && role !== 'worker') {
+    const missing = SHARED_PKI_FILES.filter((name) => !files.some((file) => file.path === name));
+    if (missing.length > 0) return cursor.fail(`a control-plane bundle needs all 8 shared files; missing: ${missing.join(', ')}`);
+    if (files.length !== SHARED_PKI_FILES.length) return cursor.fail('each shared PKI file must appear once');
+  }
+  return files;
+}
+
+function readMirrors(cursor: Cursor): RegistryMirror[] {
+  const mirrors: RegistryMirror[] = [];
+  for (const item of cursor.list({ required: false }) ?? []) {
+    if (!item.mapping(['host', 'endpoints', 'caCertificate', 'skipVerify'])) continue;
+    const host = item.field('host').string({ pattern: /^[A-Za-z0-9._-]+(:\d+)?$/, expected: 'a registry host[:port]' });
+    const endpoints = item.field('endpoints').stringList({ required: true });
+    const caCertificate = item.field('caCertificate').string({ required: false, pattern: PEM_CERT, expected: 'a PEM certificate' });
+    const skipVerify = item.field('skipVerify').boolean({ required: false });
+    endpoints?.forEach((endpoint, index) => {
+      if (!/^https?:\/\/[^\s]+$/.test(endpoint)) item.field('endpoints').field(String(index)).fail('must be an http(s) URL');
+    });
+    if (host && endpoints) {
+      mirrors.push({
+        host,
+        endpoints,
+        ...(caCertificate === undefined ? {} : { caCertificate }),
+        ...(skipVerify === undefined ? {} : { skipVerify }),
+      });
+    }
+  }
+  return mirrors;
+}
+
+function readArchives(cursor: Cursor): ImageArchive[] {
+  const archives: ImageArchive[] = [];
+  for (const item of cursor.list({ required: false }) ?? []) {
+    if (!item.mapping(['path', 'sha256'])) continue;
+    const path = item.field('path').string({ pattern: ABSOLUTE_PATH, expected: 'an absolute path' });
+    const sha256 = item.field('sha256').string({ pattern: SHA256_HEX, expected: '64 lowercase hex digits' });
+    if (path && sha256) archives.push({ path, sha256 });
+  }
+  return archives;
+}
+
+function readAddons(cursor: Cursor, role: BootstrapRole | undefined): AddonRef[] {
+  const addons: AddonRef[] = [];
+  const items = cursor.list({ required: false }) ?? [];
+  if (role !== undefined && role !== 'init' && items.length > 0) {
+    cursor.fail('add-ons are installed by the init node only');
+    return addons;
+  }
+  for (const item of items) {
+    if (!item.mapping(['name', 'version', 'sha256', 'parameters', 'manifest'])) continue;
+    const name = item.field('name').string({ pattern: DNS_1123, expected: 'a template name' });
+    const version = item.field('version').string();
+    const sha256 = item.field('sha256').string({ pattern: SHA256_HEX, expected: '64 lowercase hex digits' });
+    const parameters = item.field('parameters').stringMap();
+    const manifest = item.field('manifest').string({ required: false });
+    if (name && version && sha256 && parameters) {
+      addons.push({ name, version, sha256, parameters, ...(manifest === undefined ? {} : { manifest }) });
+    }
+  }
+  return addons;
+}
+
+function checkKubeadmConfig(cursor: Cursor, role: BootstrapRole | undefined): string | undefined {
+  const config = cursor.string();
+  if (config === undefined || role === undefined) return config;
+  const kinds: unknown[] = [];
+  for (const document of parseAllDocuments(config)) {
+    if ('errors' in document && document.errors.length > 0) return cursor.fail(`is not valid YAML: ${document.errors[0]?.message}`);
+    const value = document.toJS() as { kind?: unknown } | null;
+    kinds.push(value?.kind);
+  }
+  const expected = role === 'init' ? 'InitConfiguration' : 'JoinConfiguration';
+  if (!kinds.includes(expected)) return cursor.fail(`a ${role} node needs a ${expected} document`);
+  return config;
+}
+
+/** Validates a parsed bundle object; every problem is reported together. */
+export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBundle {
+  const root = Cursor.root(value, sink);
+  if (root.mapping(['apiVersion', 'kind', 'cluster', 'node', 'kubeadm', 'pki', 'runtime', 'images', 'addons'])) {
+    root.field('apiVersion').oneOf([BUNDLE_API_VERSION]);
+    root.field('kind').oneOf([BUNDLE_KIND]);
+  }
+  const cluster = root.field('cluster');
+  if (cluster.mapping(['name', 'kubernetesVersion', 'controlPlaneEndpoint', 'caCertificate', 'caCertHash', 'hasWorkers'])) {
+    cluster.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
+    cluster.field('kubernetesVersion').string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' });
+    cluster.field('controlPlaneEndpoint').string({ pattern: HOST_PORT, expected: 'host:port' });
+    cluster.field('caCertificate').string({ pattern: PEM_CERT, expected: 'a PEM certificate' });
+    cluster.field('caCertHash').string({ pattern: /^sha256:[0-9a-f]{64}$/, expected: 'sha256:<64 hex digits>' });
+    cluster.field('hasWorkers').boolean();
+  }
+  const node = root.field('node');
+  let role: BootstrapRole | undefined;
+  if (node.mapping(['name', 'role', 'arch', 'address'])) {
+    node.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
+    role = node.field('role').oneOf(BOOTSTRAP_ROLES);
+    node.field('arch').oneOf(['amd64', 'arm64']);
+    node.field('address').string({ required: false });
+  }
+  const kubeadm = root.field('kubeadm');
+  if (kubeadm.mapping(['config'])) checkKubeadmConfig(kubeadm.field('config'), role);
+  readPki(root.field('pki'), role);
+  const runtime = root.field('runtime');
+  if (runtime.mapping(['criSocket', 'sandboxImage', 'registryMirrors'])) {
+    runtime.field('criSocket').string({ pattern: /^unix:\/\/\/.+/, expected: 'unix:///path' });
+    runtime.field('sandboxImage').string();
+    readMirrors(runtime.field('registryMirrors'));
+  }
+  const images = root.field('images');
+  if (images.mapping(['archives', 'required'], { required: false })) {
+    readArchives(images.field('archives'));
+    images.field('required').stringList();
+  }
+  readAddons(root.field('addons'), role);
+
+  if (sink.problems.length > 0) {
+    throw new KubeseedError('invalid-bundle', `the node bundle is invalid (${sink.problems.length} problem${sink.problems.length === 1 ? '' : 's'})`, sink.problems);
+  }
+  const bundle = value as NodeBundle;
+  return {
+    ...bundle,
+    pki: bundle.pki ?? [],
+    runtime: { ...bundle.runtime, registryMirrors: bundle.runtime.registryMirrors ?? [] },
+    images: { archives: bundle.images?.archives ?? [], required: bundle.images?.required ?? [] },
+    addons: bundle.addons ?? [],
+  };
+}
+
+/** Parses and validates bundle text; YAML problems carry line:column. */
+export function parseBundle(text: string): NodeBundle {
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new KubeseedError(
+      'invalid-bundle',
+      'the node bundle is not valid YAML',
+      document.errors.map((error) => ({
+        path: '',
+        message: error.message.split('\n')[0] ?? error.message,
+        ...(error.linePos?.[0] ? { line: error.linePos[0].line, column: error.linePos[0].col } : {}),
+      })),
+    );
+  }
+  return validateBundle(document.toJS());
+}
+
+/** Deterministic text: the same bundle always renders to the same bytes. */
+export function renderBundle(bundle: NodeBundle): string {
+  return stringify(validateBundle(bundle), { lineWidth: 0, blockQuote: 'literal' });
+}

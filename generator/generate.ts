@@ -1,0 +1,30 @@
+// `kubeseed generate`: spec in; state (created once, then reused) and node outputs out.
+import { resolve } from 'node:path';
+import type { Platform } from './carriers/size-budgets.ts';
+import { renderOutputs, type NodeReport } from './outputs.ts';
+import type { PodNetworkTemplate } from './node-bundle.ts';
+import type { ClusterSpec } from './spec/types.ts';
+import { loadOrCreateState } from './state/store.ts';
+import { writeOutputs } from './write-outputs.ts';
+
+export interface GenerateOptions {
+  outDir: string;
+  stateDir?: string;
+  platform?: Platform;
+  podNetwork: PodNetworkTemplate;
+  now: Date;
+}
+
+export interface GenerateResult {
+  stateDir: string;
+  createdState: boolean;
+  nodes: NodeReport[];
+}
+
+export async function generate(spec: ClusterSpec, options: GenerateOptions): Promise<GenerateResult> {
+  const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
+  const { state, created } = await loadOrCreateState(stateDir, spec, options.now);
+  const outputs = renderOutputs(spec, state, options.podNetwork, options.platform);
+  await writeOutputs(options.outDir, outputs.files);
+  return { stateDir, createdState: created, nodes: outputs.nodes };
+}

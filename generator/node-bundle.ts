@@ -1,0 +1,79 @@
+// Assembles one machine's node bundle from the cluster spec and its state. Pure: the
+// same spec and state give the same bundle. Control planes get the eight shared PKI
+// files; workers get only the CA certificate, its hash and the token.
+import {
+  BUNDLE_API_VERSION,
+  BUNDLE_KIND,
+  SHARED_PKI_FILES,
+  type AddonRef,
+  type NodeBundle,
+  type PkiFile,
+  type SharedPkiFile,
+} from '../bootstrap/bundle.ts';
+import { sandboxImage } from '../images/kubernetes-versions.ts';
+import { renderKubeadmConfig } from './kubeadm/render.ts';
+import { caCertHash } from './pki/ca-hash.ts';
+import type { ClusterPki } from './pki/types.ts';
+import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
+import type { ClusterState } from './state/store.ts';
+
+export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
+
+export interface PodNetworkTemplate {
+  name: string;
+  version: string;
+  sha256: string;
+  images: readonly string[];
+}
+
+function sharedPkiFiles(pki: ClusterPki): PkiFile[] {
+  const contents: Record<SharedPkiFile, string> = {
+    'ca.crt': pki.ca.cert,
+    'ca.key': pki.ca.key,
+    'front-proxy-ca.crt': pki.frontProxyCa.cert,
+    'front-proxy-ca.key': pki.frontProxyCa.key,
+    'etcd/ca.crt': pki.etcdCa.cert,
+    'etcd/ca.key': pki.etcdCa.key,
+    'sa.key': pki.serviceAccount.key,
+    'sa.pub': pki.serviceAccount.pub,
+  };
+  return SHARED_PKI_FILES.map((path) => ({ path, content: contents[path] }));
+}
+
+function podNetworkAddon(spec: ClusterSpec, template: PodNetworkTemplate): AddonRef {
+  return {
+    name: template.name,
+    version: template.version,
+    sha256: template.sha256,
+    parameters: { POD_SUBNET: spec.networking.podSubnets[0]! },
+  };
+}
+
+export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate): NodeBundle {
+  const caHash = caCertHash(state.pki.ca.cert);
+  const isInit = node.bootstrap === 'init';
+  return {
+    apiVersion: BUNDLE_API_VERSION,
+    kind: BUNDLE_KIND,
+    cluster: {
+      name: spec.name,
+      kubernetesVersion: spec.kubernetesVersion,
+      controlPlaneEndpoint: formatEndpoint(spec.controlPlaneEndpoint),
+      caCertificate: state.pki.ca.cert,
+      caCertHash: caHash,
+      hasWorkers: spec.nodes.some((candidate) => candidate.role === 'worker'),
+    },
+    node: {
+      name: node.name,
+      role: node.bootstrap,
+      arch: node.arch,
+      ...(node.address === undefined ? {} : { address: node.address }),
+    },
+    kubeadm: { config: renderKubeadmConfig({ spec, node, token: state.token, caCertHash: caHash }) },
+    pki: node.role === 'control-plane' ? sharedPkiFiles(state.pki) : [],
+    runtime: { criSocket: CRI_SOCKET, sandboxImage: sandboxImage(spec.kubernetesVersion), registryMirrors: [] },
+    // The pod network runs on every node, so every node needs its images.
+    images: { archives: [], required: [...podNetwork.images] },
+    addons: isInit ? [podNetworkAddon(spec, podNetwork)] : [],
+  };
+}

@@ -1,0 +1,106 @@
+// Everything `kubeseed generate` writes besides the state: one bundle and one carrier per
+// node, admin.conf and nodes.json. Pure: spec + state in, files out, so the same inputs
+// give byte-identical outputs.
+import { renderBundle } from '../bootstrap/bundle.ts';
+import { KubeseedError, type Problem } from '../bootstrap/errors.ts';
+import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
+import { PLATFORMS, fitOf, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
+import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
+import { renderKubeconfig } from './pki/kubeconfig.ts';
+import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
+import type { ClusterState } from './state/store.ts';
+
+export const SECRET_MODE = 0o600;
+export const PUBLIC_MODE = 0o644;
+
+export interface OutputFile {
+  /** Relative to the output directory. */
+  path: string;
+  content: string | Buffer;
+  mode: number;
+}
+
+export interface NodeReport {
+  name: string;
+  role: NodeSpec['role'];
+  bootstrap: NodeSpec['bootstrap'];
+  arch: NodeSpec['arch'];
+  carrier: NodeSpec['carrier'];
+  files: { bundle: string; userData: string };
+  userData: { bytes: number; gzipBytes: number; encoding: 'plain' | 'gzip' };
+  platforms: PlatformFit[];
+}
+
+export interface Outputs {
+  files: OutputFile[];
+  nodes: NodeReport[];
+}
+
+export const ADMIN_KUBECONFIG = 'admin.conf';
+export const NODES_JSON = 'nodes.json';
+
+function renderNode(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, platform?: Platform) {
+  const bundleText = renderBundle(assembleNodeBundle(spec, node, state, podNetwork));
+  const userData = renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys });
+  const zipped = gzip(userData);
+  const bytes = Buffer.byteLength(userData);
+  const platforms = PLATFORMS.map((candidate) => fitOf(candidate, bytes, zipped.length));
+  const chosen = platform ? platforms.find((fit) => fit.platform === platform.name)! : undefined;
+  const encoding: 'plain' | 'gzip' = chosen?.fits === 'gzip' ? 'gzip' : 'plain';
+  const base = `nodes/${node.name}`;
+  const report: NodeReport = {
+    name: node.name,
+    role: node.role,
+    bootstrap: node.bootstrap,
+    arch: node.arch,
+    carrier: node.carrier,
+    files: { bundle: `${base}/node.yaml`, userData: `${base}/user-data` },
+    userData: { bytes, gzipBytes: zipped.length, encoding },
+    platforms,
+  };
+  const files: OutputFile[] = [
+    { path: report.files.bundle, content: bundleText, mode: SECRET_MODE },
+    { path: report.files.userData, content: encoding === 'gzip' ? zipped : userData, mode: SECRET_MODE },
+  ];
+  return { report, files, misfit: chosen?.fits === 'no' };
+}
+
+function sizeProblem(report: NodeReport, platform: Platform): Problem {
+  return {
+    path: `nodes.${report.name}`,
+    message: `user-data is ${report.userData.bytes} bytes (${report.userData.gzipBytes} gzipped); ${platform.label} allows ${platform.limit} bytes ${platform.measures === 'base64' ? 'of base64' : 'raw'}${platform.acceptsGzip ? '' : ' and does not take gzip user-data'}`,
+  };
+}
+
+export function renderOutputs(spec: ClusterSpec, state: ClusterState, podNetwork: PodNetworkTemplate, platform?: Platform): Outputs {
+  const rendered = spec.nodes.map((node) => renderNode(spec, node, state, podNetwork, platform));
+  const misfits = rendered.filter((node) => node.misfit);
+  if (platform && misfits.length > 0) {
+    throw new KubeseedError('size', `user-data does not fit ${platform.label} for ${misfits.length} node(s)`, misfits.map((node) => sizeProblem(node.report, platform)));
+  }
+  const nodes = rendered.map((node) => node.report);
+  const admin = renderKubeconfig({
+    clusterName: spec.name,
+    server: `https://${formatEndpoint(spec.controlPlaneEndpoint)}`,
+    caCert: state.pki.ca.cert,
+    userName: 'kubernetes-admin',
+    clientCert: state.pki.admin.cert,
+    clientKey: state.pki.admin.key,
+  });
+  const nodesJson = {
+    cluster: spec.name,
+    kubernetesVersion: spec.kubernetesVersion,
+    controlPlaneEndpoint: formatEndpoint(spec.controlPlaneEndpoint),
+    adminKubeconfig: ADMIN_KUBECONFIG,
+    ...(platform ? { platform: platform.name } : {}),
+    nodes: Object.fromEntries(nodes.map(({ name, ...rest }) => [name, rest])),
+  };
+  return {
+    nodes,
+    files: [
+      ...rendered.flatMap((node) => node.files),
+      { path: ADMIN_KUBECONFIG, content: admin, mode: SECRET_MODE },
+      { path: NODES_JSON, content: `${JSON.stringify(nodesJson, null, 2)}\n`, mode: PUBLIC_MODE },
+    ],
+  };
+}

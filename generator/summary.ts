@@ -1,0 +1,63 @@
+// What `kubeseed generate` prints: a table of the nodes and the next steps, the way
+// `kubeadm init` ends with what to do next.
+import { join } from 'node:path';
+import type { NodeReport } from './outputs.ts';
+import { ADMIN_KUBECONFIG, NODES_JSON } from './outputs.ts';
+import { formatEndpoint, type ClusterSpec } from './spec/types.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function fitLabel(node: NodeReport, platform: string): string {
+  const fit = node.platforms.find((candidate) => candidate.platform === platform)?.fits;
+  return fit === 'plain' ? 'yes' : fit === 'gzip' ? 'gzip' : 'NO';
+}
+
+function describeTtl(seconds: number): string {
+  if (seconds === 0) return 'never expires (tokens.ttl: 0): delete it once every node has joined';
+  const hours = seconds / 3600;
+  return `expires ${hours >= 1 ? `${Number(hours.toFixed(2))}h` : `${seconds}s`} after the init node runs kubeadm init: every other node must boot and join before then`;
+}
+
+export function renderSummary(spec: ClusterSpec, nodes: readonly NodeReport[], outDir: string, stateDir: string, createdState: boolean): string {
+  const rows = [
+    ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'USER-DATA', 'GZIP', 'AWS 16K'],
+    ...nodes.map((node) => [
+      node.name,
+      node.role,
+      node.bootstrap === 'init' ? 'kubeadm init' : 'kubeadm join',
+      node.arch,
+      node.carrier,
+      `${node.userData.bytes} B${node.userData.encoding === 'gzip' ? ' (written gzipped)' : ''}`,
+      `${node.userData.gzipBytes} B`,
+      fitLabel(node, 'aws'),
+    ]),
+  ];
+  const controlPlanes = spec.nodes.filter((node) => node.role === 'control-plane').length;
+  const lines = [
+    `Cluster "${spec.name}" (Kubernetes ${spec.kubernetesVersion}, API at https://${formatEndpoint(spec.controlPlaneEndpoint)})`,
+    '',
+    table(rows),
+    '',
+    `State ${createdState ? 'created' : 'reused'}: ${stateDir}`,
+    '  It holds the cluster CAs, the service-account key and the bootstrap token. Back it up and keep it private;',
+    '  rerun generate with the same state to regenerate node outputs for the same cluster.',
+    '',
+    'Next steps:',
+    '  1. Give each machine its user-data (cloud-init), e.g. paste it as the VM\'s user data:',
+    ...nodes.map((node) => `       ${node.name}: ${join(outDir, node.files.userData)}`),
+    `     ${join(outDir, NODES_JSON)} lists every file and its size per platform (Terraform: jsondecode(file(...))).`,
+    '  2. Boot the machines in any order. The init node forms the cluster; the others wait for the API and join.',
+    `     The bootstrap token ${describeTtl(spec.tokens.ttlSeconds)}.`,
+    '  3. Use the cluster as soon as the API server answers:',
+    `       export KUBECONFIG=${join(outDir, ADMIN_KUBECONFIG)}`,
+    '       kubectl get nodes',
+    `     ${ADMIN_KUBECONFIG} is a cluster-admin credential valid for ${spec.pki.certValidityHours / 24} days: keep it private.`,
+  ];
+  if (controlPlanes === 1) {
+    lines.push('', 'Note: one control plane means one etcd member. Back etcd up, or run three control planes behind controlPlaneEndpoint.');
+  }
+  return `${lines.join('\n')}\n`;
+}
