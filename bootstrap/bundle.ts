@@ -4,7 +4,7 @@
 // bundle never half-applies.
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { KubeseedError } from './errors.ts';
-import { Cursor, ProblemSink } from './fields.ts';
+import { Cursor, ProblemSink, yamlProblems } from './fields.ts';
 
 export const BUNDLE_API_VERSION = 'kubeseed.dev/v1alpha1';
 export const BUNDLE_KIND = 'NodeBundle';
@@ -137,7 +137,7 @@ function readMirrors(cursor: Cursor): RegistryMirror[] {
     const caCertificate = item.field('caCertificate').string({ required: false, pattern: PEM_CERT, expected: 'a PEM certificate' });
     const skipVerify = item.field('skipVerify').boolean({ required: false });
     endpoints?.forEach((endpoint, index) => {
-      if (!/^https?:\/\/[^\s]+$/.test(endpoint)) item.field('endpoints').field(String(index)).fail('must be an http(s) URL');
+      if (!/^https?:\/\/[^\s]+$/.test(endpoint)) item.field('endpoints').item(index).fail('must be an http(s) URL');
     });
     if (host && endpoints) {
       mirrors.push({
@@ -252,17 +252,9 @@ export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBu
 
 /** Parses and validates bundle text; YAML problems carry line:column. */
 export function parseBundle(text: string): NodeBundle {
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new KubeseedError(
-      'invalid-bundle',
-      'the node bundle is not valid YAML',
-      document.errors.map((error) => ({
-        path: '',
-        message: error.message.split('\n')[0] ?? error.message,
-        ...(error.linePos?.[0] ? { line: error.linePos[0].line, column: error.linePos[0].col } : {}),
-      })),
-    );
+    throw new KubeseedError('invalid-bundle', 'the node bundle is not valid YAML', yamlProblems(document.errors));
   }
   return validateBundle(document.toJS());
 }

@@ -1,5 +1,6 @@
 // Reads an untrusted, already-parsed document field by field, collecting every problem
 // instead of stopping at the first, so a user sees all of them at once.
+import type { YAMLError } from 'yaml';
 import type { Problem } from './errors.ts';
 
 export type PathSegment = string | number;
@@ -50,6 +51,10 @@ export class Cursor {
     return new Cursor(record[key], [...this.path, key], this.sink);
   }
 
+  item(index: number): Cursor {
+    return new Cursor(Array.isArray(this.value) ? this.value[index] : undefined, [...this.path, index], this.sink);
+  }
+
   fail(message: string): undefined {
     this.sink.add(this.path, message);
     return undefined;
@@ -70,7 +75,7 @@ export class Cursor {
   list({ required = true } = {}): Cursor[] | undefined {
     if (!this.present) return required ? this.fail('is required') : [];
     if (!Array.isArray(this.value)) return this.fail(`must be a list, not ${describe(this.value)}`);
-    return this.value.map((item, index) => new Cursor(item, [...this.path, index], this.sink));
+    return this.value.map((_, index) => this.item(index));
   }
 
   string(options: { required?: boolean; pattern?: RegExp; expected?: string } = {}): string | undefined {
@@ -133,4 +138,13 @@ export class Cursor {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** YAML parser errors as problems: the first line of each message, positioned. */
+export function yamlProblems(errors: readonly YAMLError[]): Problem[] {
+  return errors.map((error) => ({
+    path: '',
+    message: (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, ''),
+    ...(error.linePos?.[0] ? { line: error.linePos[0].line, column: error.linePos[0].col } : {}),
+  }));
 }

@@ -2,8 +2,8 @@
 // reports all problems together, each with its field path and line:column.
 import { isIP } from 'node:net';
 import { LineCounter, isCollection, parseDocument, type Document } from 'yaml';
-import { KubeseedError, type Problem } from '../../bootstrap/errors.ts';
-import { Cursor, ProblemSink, type Locate } from '../../bootstrap/fields.ts';
+import { KubeseedError } from '../../bootstrap/errors.ts';
+import { Cursor, ProblemSink, yamlProblems, type Locate } from '../../bootstrap/fields.ts';
 import { SUPPORTED_MINORS } from '../../images/kubernetes-versions.ts';
 import { contains, overlaps, parseCidr, type Cidr } from './cidr.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
@@ -135,7 +135,7 @@ function readNode(cursor: Cursor): Omit<NodeSpec, 'bootstrap'> | undefined {
   const taints = readTaints(cursor.field('taints'));
   const keys = cursor.field('sshAuthorizedKeys').stringList() ?? [];
   keys.forEach((key, index) => {
-    if (!SSH_KEY.test(key)) cursor.field('sshAuthorizedKeys').field(String(index)).fail('is not an OpenSSH public key; expected e.g. "ssh-ed25519 AAAA… user@host"');
+    if (!SSH_KEY.test(key)) cursor.field('sshAuthorizedKeys').item(index).fail('is not an OpenSSH public key; expected e.g. "ssh-ed25519 AAAA… user@host"');
   });
   if (!name || !role || !arch || !carrier) return undefined;
   return {
@@ -203,7 +203,7 @@ function checkNetworks(root: Cursor, pods: Cidr[], services: Cidr[], nodes: Node
     if (node.address === undefined) return;
     for (const block of [...pods, ...services]) {
       if (contains(block, node.address)) {
-        root.field('nodes').field(String(index)).field('address').fail(`${node.address} lies inside ${block.text}; node addresses must not overlap the pod or service subnets`);
+        root.field('nodes').item(index).field('address').fail(`${node.address} lies inside ${block.text}; node addresses must not overlap the pod or service subnets`);
       }
     }
   });
@@ -304,14 +304,9 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
 /** Parses and validates cluster.yaml text. Throws KubeseedError('invalid-spec') listing every problem. */
 export function loadSpec(text: string): LoadedSpec {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const problems: Problem[] = document.errors.map((error) => ({
-      path: '',
-      message: error.message.split('\n')[0] ?? error.message,
-      ...(error.linePos?.[0] ? { line: error.linePos[0].line, column: error.linePos[0].col } : {}),
-    }));
-    throw new KubeseedError('invalid-spec', 'the cluster spec is not valid YAML', problems);
+    throw new KubeseedError('invalid-spec', 'the cluster spec is not valid YAML', yamlProblems(document.errors));
   }
   const sink = new ProblemSink(locator(document, lineCounter));
   const warnings: string[] = [];

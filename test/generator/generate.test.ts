@@ -1,0 +1,251 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { BUNDLE_PATH, parseBundle } from '../../bootstrap/bundle.ts';
+import { cloudInitSchema, decodeUserData, writtenFiles } from '../helpers/cloud-init.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const SPEC = `apiVersion: kubeseed.dev/v1alpha1
+kind: Cluster
+name: lab
+kubernetesVersion: 1.34.2
+controlPlaneEndpoint: 10.0.0.5:6443
+networking:
+  podSubnet: 10.244.0.0/16
+pki:
+  algorithm: ECDSA-P256
+nodes:
+  - name: cp-1
+    role: control-plane
+    address: 10.0.0.11
+    sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0 ops@example"]
+  - name: cp-2
+    role: control-plane
+    address: 10.0.0.12
+  - name: w-1
+    role: worker
+    address: 10.0.0.21
+  - name: w-2
+    role: worker
+    arch: arm64
+`;
+
+const PRIVATE_KEY = /PRIVATE KEY/;
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-generate-'));
+  writeFileSync(join(dir, 'cluster.yaml'), SPEC);
+  return dir;
+}
+
+function treeOf(dir: string, prefix = ''): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const path = join(prefix, entry.name);
+    if (entry.isDirectory()) for (const [key, value] of treeOf(dir, path)) files.set(key, value);
+    else files.set(path, readFileSync(join(dir, path)));
+  }
+  return files;
+}
+
+const generateSuite = suite('kubeseed generate: outputs checked by real consumers');
+let dir = '';
+let firstRun = new Map<string, Buffer>();
+
+generateSuite.before(() => {
+  dir = workspace();
+  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', join(dir, 'out')]);
+  assert.is(result.code, 0, result.stderr);
+  firstRun = treeOf(join(dir, 'out'));
+});
+generateSuite.after(() => rmSync(dir, { recursive: true, force: true }));
+
+generateSuite('writes state, admin.conf, nodes.json and a bundle + user-data per node', () => {
+  const names = [...firstRun.keys()].sort();
+  for (const node of ['cp-1', 'cp-2', 'w-1', 'w-2']) {
+    assert.ok(names.includes(`nodes/${node}/node.yaml`), node);
+    assert.ok(names.includes(`nodes/${node}/user-data`), node);
+  }
+  assert.ok(names.includes('admin.conf'));
+  assert.ok(names.includes('nodes.json'));
+  assert.ok(names.includes('state/pki/ca.key'));
+});
+
+generateSuite('secret files are 0600 and directories 0700', () => {
+  const out = join(dir, 'out');
+  for (const path of firstRun.keys()) {
+    const mode = statSync(join(out, path)).mode & 0o777;
+    assert.is(mode, path === 'nodes.json' ? 0o644 : 0o600, path);
+  }
+  for (const path of ['.', 'nodes', 'nodes/w-1', 'state', 'state/pki']) {
+    assert.is(statSync(join(out, path)).mode & 0o777, 0o700, path);
+  }
+});
+
+generateSuite('cloud-init schema accepts every user-data, whose bundle parses and equals node.yaml', () => {
+  const out = join(dir, 'out');
+  for (const node of ['cp-1', 'cp-2', 'w-1', 'w-2']) {
+    const text = decodeUserData(firstRun.get(`nodes/${node}/user-data`)!);
+    assert.ok(text.startsWith('#cloud-config\n'));
+    cloudInitSchema(text);
+    const [bundleFile, ...others] = writtenFiles(text);
+    assert.is(others.length, 0);
+    assert.is(bundleFile!.path, BUNDLE_PATH);
+    assert.is(bundleFile!.permissions, '0600');
+    assert.is(bundleFile!.content, readFileSync(join(out, `nodes/${node}/node.yaml`), 'utf8'));
+    const bundle = parseBundle(bundleFile!.content);
+    assert.is(bundle.node.name, node);
+    const config = parse(text) as { hostname: string; runcmd: string[][] };
+    assert.is(config.hostname, node);
+    assert.equal(config.runcmd, [['systemctl', 'start', '--no-block', 'kubeseed-boot.service']]);
+  }
+});
+
+generateSuite('roles: cp-1 initialises with the token, cp-2 joins as control plane, workers join with the CA hash', () => {
+  const bundles = Object.fromEntries(['cp-1', 'cp-2', 'w-1', 'w-2'].map((node) => [node, parseBundle(firstRun.get(`nodes/${node}/node.yaml`)!.toString())]));
+  assert.equal(Object.values(bundles).map((bundle) => bundle.node.role), ['init', 'control-plane', 'worker', 'worker']);
+  assert.match(bundles['cp-1']!.kubeadm.config, /kind: InitConfiguration/);
+  assert.match(bundles['cp-2']!.kubeadm.config, /controlPlane:/);
+  for (const worker of ['w-1', 'w-2']) {
+    assert.ok(bundles[worker]!.kubeadm.config.includes(bundles[worker]!.cluster.caCertHash));
+    assert.not.match(bundles[worker]!.kubeadm.config, /unsafeSkipCAVerification/);
+  }
+  assert.is(bundles['cp-1']!.pki.length, 8);
+  assert.is(bundles['w-1']!.pki.length, 0);
+  assert.is(bundles['w-2']!.node.arch, 'arm64');
+  assert.is(bundles['cp-1']!.addons[0]!.name, 'flannel');
+  assert.equal(bundles['cp-1']!.addons[0]!.parameters, { POD_SUBNET: '10.244.0.0/16' });
+});
+
+generateSuite('no worker output contains a private key, after decoding every layer', () => {
+  for (const worker of ['w-1', 'w-2']) {
+    const userData = decodeUserData(firstRun.get(`nodes/${worker}/user-data`)!);
+    assert.not.match(userData, PRIVATE_KEY);
+    for (const file of writtenFiles(userData)) assert.not.match(file.content, PRIVATE_KEY);
+    assert.not.match(firstRun.get(`nodes/${worker}/node.yaml`)!.toString(), PRIVATE_KEY);
+  }
+  assert.match(firstRun.get('nodes/cp-2/node.yaml')!.toString(), PRIVATE_KEY);
+});
+
+generateSuite('nodes.json lists every carrier file with sizes and platform fits', () => {
+  const report = JSON.parse(firstRun.get('nodes.json')!.toString()) as {
+    nodes: Record<string, { role: string; files: Record<string, string>; userData: { bytes: number; gzipBytes: number }; platforms: Array<{ platform: string; fits: string }> }>;
+  };
+  assert.equal(Object.keys(report.nodes), ['cp-1', 'cp-2', 'w-1', 'w-2']);
+  const worker = report.nodes['w-1']!;
+  assert.is(worker.files.userData, 'nodes/w-1/user-data');
+  assert.is(worker.userData.bytes, firstRun.get('nodes/w-1/user-data')!.length);
+  assert.ok(worker.userData.gzipBytes < worker.userData.bytes);
+  assert.equal(worker.platforms.map((fit) => fit.platform), ['aws', 'hetzner', 'oracle', 'azure', 'openstack', 'gcp']);
+  assert.is(worker.platforms[0]!.fits, 'plain');
+});
+
+generateSuite('a second run reuses the state: CAs byte-identical, every output byte-identical', () => {
+  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', join(dir, 'out')]);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, /State reused/);
+  const secondRun = treeOf(join(dir, 'out'));
+  assert.equal([...secondRun.keys()].sort(), [...firstRun.keys()].sort());
+  for (const [path, content] of firstRun) assert.ok(content.equals(secondRun.get(path)!), `${path} changed`);
+});
+
+generateSuite('the same spec and state in another output directory give byte-identical outputs', () => {
+  const other = join(dir, 'other');
+  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', other, '--state', join(dir, 'out', 'state')]);
+  assert.is(result.code, 0, result.stderr);
+  const otherRun = treeOf(other);
+  for (const [path, content] of otherRun) assert.ok(content.equals(firstRun.get(path)!), `${path} differs`);
+});
+
+generateSuite('the summary prints the next steps without any secret', () => {
+  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', join(dir, 'out')]);
+  const token = readFileSync(join(dir, 'out/state/token'), 'utf8').trim();
+  assert.match(result.stdout, /Next steps:/);
+  assert.match(result.stdout, /export KUBECONFIG=/);
+  assert.not.ok(result.stdout.includes(token.split('.')[1]!));
+  assert.not.match(result.stdout + result.stderr, PRIVATE_KEY);
+});
+
+generateSuite.run();
+
+const platformSuite = suite('kubeseed generate --platform: size budgets');
+
+platformSuite('--platform aws writes gzip user-data for a control plane only when that makes it fit', () => {
+  const work = workspace();
+  try {
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
+    assert.is(result.code, 0, result.stderr);
+    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as { nodes: Record<string, { userData: { bytes: number; encoding: string } }> };
+    for (const [name, node] of Object.entries(report.nodes)) {
+      const data = readFileSync(join(work, `out/nodes/${name}/user-data`));
+      const gzipped = data[0] === 0x1f && data[1] === 0x8b;
+      assert.is(gzipped, node.userData.encoding === 'gzip', name);
+      assert.is(gzipped, node.userData.bytes > 16384, name);
+      assert.ok(data.length <= 16384, name);
+      cloudInitSchema(decodeUserData(data));
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+platformSuite('an unknown platform is a usage error (exit 2)', () => {
+  const work = workspace();
+  try {
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'moon']);
+    assert.is(result.code, 2);
+    assert.match(result.stderr, /^error: --platform moon is unknown; expected one of: aws, hetzner/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+platformSuite.run();
+
+const cliSuite = suite('kubeseed CLI: exit codes and messages');
+
+cliSuite('init prints an example that validate accepts', () => {
+  const work = mkdtempSync(join(tmpdir(), 'kubeseed-init-'));
+  try {
+    const init = runCli(['init']);
+    assert.is(init.code, 0);
+    writeFileSync(join(work, 'cluster.yaml'), init.stdout);
+    const validate = runCli(['validate', '-f', join(work, 'cluster.yaml')]);
+    assert.is(validate.code, 0, validate.stderr);
+    assert.match(validate.stdout, /valid \(cluster "homelab", 3 nodes\)/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+cliSuite('an invalid spec exits 1 with every problem, line:column, and no stack trace; nothing is written', () => {
+  const work = workspace();
+  try {
+    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('name: lab', 'name: Lab').replace('role: worker', 'role: boss'));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
+    assert.is(result.code, 1);
+    assert.match(result.stderr, /^error: .*cluster\.yaml: the cluster spec has 2 problems\n  3:7: name: "Lab" is not valid/);
+    assert.match(result.stderr, /  20:11: nodes\[2\]\.role: "boss" is not supported/);
+    assert.not.match(result.stderr, /    at /);
+    assert.not.ok(readdirSync(work).includes('out'));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+cliSuite('usage errors exit 2', () => {
+  assert.is(runCli(['generate']).code, 2);
+  assert.is(runCli(['frobnicate']).code, 2);
+  assert.is(runCli(['validate', '-f', 'x', '--bogus']).code, 2);
+});
+
+cliSuite('a missing file exits 1 with its name', () => {
+  const result = runCli(['validate', '-f', 'no-such-cluster.yaml']);
+  assert.is(result.code, 1);
+  assert.is(result.stderr, 'error: cannot read no-such-cluster.yaml: no such file\n');
+});
+
+cliSuite.run();
