@@ -11,13 +11,12 @@ import {
   type SharedPkiFile,
 } from '../bootstrap/bundle.ts';
 import { sandboxImage } from '../images/kubernetes-versions.ts';
+import { CRI_SOCKET } from './kubeadm/node-registration.ts';
 import { renderKubeadmConfig } from './kubeadm/render.ts';
 import { caCertHash } from './pki/ca-hash.ts';
 import type { ClusterPki } from './pki/types.ts';
 import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
 import type { ClusterState } from './state/store.ts';
-
-export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 
 export interface PodNetworkTemplate {
   name: string;

@@ -13,7 +13,7 @@ export type NodeRole = (typeof NODE_ROLES)[number];
 export const ARCHES = ['amd64', 'arm64'] as const;
 export type Arch = (typeof ARCHES)[number];
 
-export const CARRIERS = ['cloud-init'] as const;
+export const CARRIERS = ['cloud-init', 'ignition'] as const;
 export type Carrier = (typeof CARRIERS)[number];
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
@@ -43,6 +43,13 @@ export interface Endpoint {
   port: number;
 }
 
+/** A file machines download at first boot, checked against its hash before use. */
+export interface RemoteFile {
+  url: string;
+  /** Hex SHA-512 of the file. */
+  sha512: string;
+}
+
 export interface ClusterSpec {
   name: string;
   /** Full version without the leading v, e.g. `1.33.2`. */
@@ -66,6 +73,10 @@ export interface ClusterSpec {
     ttlSeconds: number;
   };
   podNetwork: string;
+  /** Where Ignition machines (Flatcar, Fedora CoreOS) download kubeseed-boot, per architecture. */
+  agent?: Partial<Record<Arch, RemoteFile>>;
+  /** Flatcar's Kubernetes system extension image (kubeadm, kubelet, kubectl), per architecture. */
+  kubernetesSysext?: Partial<Record<Arch, RemoteFile>>;
   nodes: NodeSpec[];
 }
 

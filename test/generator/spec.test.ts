@@ -252,7 +252,7 @@ const cases: BadCase[] = [
   {
     name: 'bad carrier',
     text: replace('    role: worker\n', '    role: worker\n    carrier: floppy\n'),
-    expected: [{ path: 'nodes[1].carrier', message: '"floppy" is not supported; expected one of: cloud-init', line: 17, column: 14 }],
+    expected: [{ path: 'nodes[1].carrier', message: '"floppy" is not supported; expected one of: cloud-init, ignition', line: 17, column: 14 }],
   },
   {
     name: 'address that is not an IP',
