@@ -2,6 +2,7 @@
 // per node by kube-controller-manager (--node-cidr-mask-size: /24 for IPv4, /64 for IPv6
 // by default, at most 16 bits between cluster and node masks); flannel's kube subnet
 // manager then uses each node's podCIDR.
+import { podNetworks } from '../../templates/index.ts';
 import type { Cidr, Family } from './cidr.ts';
 import { blocksOf } from './cidr.ts';
 
@@ -14,7 +15,10 @@ export interface PodNetwork {
   families: readonly Family[];
 }
 
-export const POD_NETWORKS: readonly PodNetwork[] = [{ name: 'flannel', families: [4] }];
+export const POD_NETWORKS: readonly PodNetwork[] = Object.entries(podNetworks).map(([name, entry]) => ({
+  name,
+  families: entry.ipFamilies.map((family) => (family === 'IPv4' ? 4 : 6)),
+}));
 
 /** Problems with pod subnets for a cluster of `nodeCount` nodes, as messages. */
 export function podSubnetProblems(network: PodNetwork, subnets: readonly Cidr[], nodeCount: number): string[] {

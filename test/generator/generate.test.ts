@@ -228,7 +228,7 @@ cliSuite('an invalid spec exits 1 with every problem, line:column, and no stack 
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
     assert.is(result.code, 1);
     assert.match(result.stderr, /^error: .*cluster\.yaml: the cluster spec has 2 problems\n  3:7: name: "Lab" is not valid/);
-    assert.match(result.stderr, /  20:11: nodes\[2\]\.role: "boss" is not supported/);
+    assert.match(result.stderr, /  19:11: nodes\[2\]\.role: "boss" is not supported/);
     assert.not.match(result.stderr, /    at /);
     assert.not.ok(readdirSync(work).includes('out'));
   } finally {
