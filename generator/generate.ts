@@ -25,6 +25,6 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
   const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
   const { state, created } = await loadOrCreateState(stateDir, spec, options.now);
   const outputs = renderOutputs(spec, state, options.podNetwork, options.platform);
-  await writeOutputs(options.outDir, outputs.files);
+  writeOutputs(options.outDir, outputs.files);
   return { stateDir, createdState: created, nodes: outputs.nodes };
 }

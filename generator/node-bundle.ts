@@ -48,8 +48,7 @@ function podNetworkAddon(spec: ClusterSpec, template: PodNetworkTemplate): Addon
   };
 }
 
-export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate): NodeBundle {
-  const caHash = caCertHash(state.pki.ca.cert);
+export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, caHash = caCertHash(state.pki.ca.cert)): NodeBundle {
   const isInit = node.bootstrap === 'init';
   return {
     apiVersion: BUNDLE_API_VERSION,

@@ -6,6 +6,7 @@ import { KubeseedError, type Problem } from '../bootstrap/errors.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
 import { PLATFORMS, fitOf, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
 import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
+import { caCertHash } from './pki/ca-hash.ts';
 import { renderKubeconfig } from './pki/kubeconfig.ts';
 import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
 import type { ClusterState } from './state/store.ts';
@@ -39,8 +40,8 @@ export interface Outputs {
 export const ADMIN_KUBECONFIG = 'admin.conf';
 export const NODES_JSON = 'nodes.json';
 
-function renderNode(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, platform?: Platform) {
-  const bundleText = renderBundle(assembleNodeBundle(spec, node, state, podNetwork));
+function renderNode(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, caHash: string, platform?: Platform) {
+  const bundleText = renderBundle(assembleNodeBundle(spec, node, state, podNetwork, caHash));
   const userData = renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys });
   const zipped = gzip(userData);
   const bytes = Buffer.byteLength(userData);
@@ -73,7 +74,8 @@ function sizeProblem(report: NodeReport, platform: Platform): Problem {
 }
 
 export function renderOutputs(spec: ClusterSpec, state: ClusterState, podNetwork: PodNetworkTemplate, platform?: Platform): Outputs {
-  const rendered = spec.nodes.map((node) => renderNode(spec, node, state, podNetwork, platform));
+  const caHash = caCertHash(state.pki.ca.cert);
+  const rendered = spec.nodes.map((node) => renderNode(spec, node, state, podNetwork, caHash, platform));
   const misfits = rendered.filter((node) => node.misfit);
   if (platform && misfits.length > 0) {
     throw new KubeseedError('size', `user-data does not fit ${platform.label} for ${misfits.length} node(s)`, misfits.map((node) => sizeProblem(node.report, platform)));
