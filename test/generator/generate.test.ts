@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +188,43 @@ platformSuite('--platform aws writes gzip user-data for a control plane only whe
       assert.ok(data.length <= 16384, name);
       cloudInitSchema(decodeUserData(data));
     }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+function specWithSshKeys(count: number): string {
+  // Random RSA-sized keys do not compress: they make user-data large the way real fleets of admin keys do.
+  const keys = Array.from({ length: count }, (_, i) => `"ssh-rsa ${randomBytes(535).toString('base64')} admin${i}@example"`);
+  return SPEC.replace('sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0 ops@example"]', `sshAuthorizedKeys: [${keys.join(', ')}]`);
+}
+
+platformSuite('--platform aws gzips user-data that is over 16384 bytes raw but fits gzipped', () => {
+  const work = workspace();
+  try {
+    writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(20));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
+    assert.is(result.code, 0, result.stderr);
+    const data = readFileSync(join(work, 'out/nodes/cp-1/user-data'));
+    assert.equal([...data.subarray(0, 2)], [0x1f, 0x8b]);
+    assert.ok(data.length <= 16384);
+    const text = decodeUserData(data);
+    assert.ok(Buffer.byteLength(text) > 16384);
+    cloudInitSchema(text);
+    assert.match(result.stdout, /\(written gzipped\)/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+platformSuite('--platform aws fails with a size report when even gzip does not fit, writing no node output', () => {
+  const work = workspace();
+  try {
+    writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(40));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
+    assert.is(result.code, 1);
+    assert.match(result.stderr, /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n  nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/);
+    assert.not.ok(readdirSync(join(work, 'out')).includes('nodes'));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
