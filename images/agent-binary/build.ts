@@ -1,0 +1,107 @@
+// Builds dist/: the bundle, one single-file kubeseed-boot per architecture and SHA256SUMS.
+// The same inputs give the same bytes; a record of the inputs lets tests reuse a build.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleAgent, BUNDLE_NAME } from './bundle.ts';
+import { baseNodePins, baseNodeTarball, extractNode } from './node-base.ts';
+import { DEFAULT_OUT_DIR, NODE_CACHE_DIR, REPO_ROOT, defaultEntry } from './paths.ts';
+import { injectSeaBlob, makeSeaBlob } from './sea.ts';
+import { AGENT_ARCHES, agentBinaryName, hostArch, type AgentArch } from './targets.ts';
+
+export const SUMS_NAME = 'SHA256SUMS';
+const INPUTS_NAME = '.kubeseed-boot.inputs';
+
+export interface AgentBuildOptions {
+  entry?: string;
+  outDir?: string;
+  /** Keep what is in outDir when it was built from the same inputs. */
+  reuse?: boolean;
+}
+
+export interface AgentBuild {
+  outDir: string;
+  bundle: string;
+  binaries: Record<AgentArch, string>;
+  /** File name → hex SHA-256, as in SHA256SUMS. */
+  sha256: Record<string, string>;
+  reused: boolean;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Everything the output bytes depend on besides the host's binutils. */
+function inputsDigest(bundleCode: string): string {
+  const hash = createHash('sha256').update(bundleCode).update(baseNodePins());
+  const recipeDir = import.meta.dirname;
+  for (const file of readdirSync(recipeDir).sort()) hash.update(file).update(readFileSync(join(recipeDir, file)));
+  const postject = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'postject', 'package.json'), 'utf8')) as { version: string };
+  return hash.update(postject.version).digest('hex');
+}
+
+function parseSums(text: string): Record<string, string> {
+  return Object.fromEntries(text.trim().split('\n').map((line) => {
+    const [hex = '', name = ''] = line.split(/ +/);
+    return [name, hex];
+  }));
+}
+
+function layout(outDir: string): Omit<AgentBuild, 'sha256' | 'reused'> {
+  const binaries = Object.fromEntries(AGENT_ARCHES.map((arch) => [arch, join(outDir, agentBinaryName(arch))]));
+  return { outDir, bundle: join(outDir, BUNDLE_NAME), binaries: binaries as Record<AgentArch, string> };
+}
+
+async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild | undefined> {
+  const recorded = await readFile(join(outDir, INPUTS_NAME), 'utf8').catch(() => '');
+  if (recorded.trim() !== inputs) return undefined;
+  const files = layout(outDir);
+  const present = await Promise.all([files.bundle, ...Object.values(files.binaries)].map((path) => stat(path).then(() => true, () => false)));
+  if (present.includes(false)) return undefined;
+  const sums = await readFile(join(outDir, SUMS_NAME), 'utf8').catch(() => undefined);
+  return sums === undefined ? undefined : { ...files, sha256: parseSums(sums), reused: true };
+}
+
+export async function buildAgent(options: AgentBuildOptions = {}): Promise<AgentBuild> {
+  const entry = options.entry ?? defaultEntry();
+  const outDir = options.outDir ?? DEFAULT_OUT_DIR;
+  const code = await bundleAgent(entry);
+  const inputs = inputsDigest(code);
+  if (options.reuse) {
+    const previous = await previousBuild(outDir, inputs);
+    if (previous) return previous;
+  }
+
+  await mkdir(outDir, { recursive: true });
+  await rm(join(outDir, INPUTS_NAME), { force: true });
+  // Work inside outDir so the finished files are renamed into place, never half-written.
+  const work = await mkdtemp(join(outDir, '.build-'));
+  try {
+    await writeFile(join(work, BUNDLE_NAME), code);
+    const nodes = Object.fromEntries(
+      await Promise.all(AGENT_ARCHES.map(async (arch) => {
+        const tarball = await baseNodeTarball(arch, NODE_CACHE_DIR);
+        return [arch, await extractNode(tarball, join(work, `node-${arch}`))] as const;
+      })),
+    ) as Record<AgentArch, string>;
+    const blob = await makeSeaBlob(nodes[hostArch()], work, BUNDLE_NAME);
+    await Promise.all(AGENT_ARCHES.map(async (arch) => {
+      const binary = join(work, agentBinaryName(arch));
+      await injectSeaBlob(arch, nodes[arch], blob, binary);
+      await chmod(binary, 0o755);
+    }));
+
+    const names = [BUNDLE_NAME, ...AGENT_ARCHES.map(agentBinaryName)].sort();
+    const sha256 = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await sha256File(join(work, name))] as const)));
+    await writeFile(join(work, SUMS_NAME), names.map((name) => `${sha256[name]}  ${name}\n`).join(''));
+    for (const name of [...names, SUMS_NAME]) await rename(join(work, name), join(outDir, name));
+    await writeFile(join(outDir, INPUTS_NAME), `${inputs}\n`);
+    return { ...layout(outDir), sha256, reused: false };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
