@@ -1,8 +1,8 @@
 // The Ignition carrier for Flatcar and Fedora CoreOS: a spec 3.3.0 config that writes the
 // node bundle, downloads kubeseed-boot (verified by Ignition before anything runs) and
 // enables its unit. Ignition writes all of it in the initramfs, before systemd starts the
-// real system, and applies nothing unless the whole config is valid and every download
-// matched its hash.
+// real system: an invalid config or a download that does not match its hash stops the boot
+// there, so kubeseed-boot never runs from a half-written machine.
 import { KubeseedError } from '../../bootstrap/errors.ts';
 import { BUNDLE_PATH } from '../../bootstrap/bundle.ts';
 import type { RemoteFile } from '../spec/types.ts';

@@ -1,0 +1,58 @@
+// The files cloud-init's NoCloud datasource reads beside user-data, from a `cidata` seed
+// image or a Raspberry Pi boot partition: meta-data (instance identity) and
+// network-config (netplan-style version 2).
+import { stringify } from 'yaml';
+import { KubeseedError } from '../../bootstrap/errors.ts';
+import type { NodeSpec } from '../spec/types.ts';
+
+/** Static addressing for a node; without it the node asks DHCP. */
+export interface NodeNetwork {
+  prefixLength: number;
+  gateway?: string;
+  nameservers?: string[];
+  /** Interface name; without it the settings apply to the ethernet interfaces (`e*`). */
+  interface?: string;
+}
+
+// Until NodeSpec carries `network` itself.
+type NodeWithNetwork = NodeSpec & { network?: NodeNetwork };
+
+// cloud-init runs its per-instance modules (write_files among them) again only when the
+// instance-id changes, so it must stay the same for every generate of the same node.
+export function nocloudMetaData(input: { clusterName: string; nodeName: string }): string {
+  return stringify({ 'instance-id': `kubeseed-${input.clusterName}-${input.nodeName}`, 'local-hostname': input.nodeName });
+}
+
+// Interface names differ by image (eth0, end0, enp1s0, ens3): netplan (Ubuntu, Raspberry
+// Pi OS) applies the settings to whichever wired interface the glob matches. cloud-init's
+// own renderers (eni, networkd, sysconfig) ignore `match` and use the id as the interface
+// name, so the id is the most common one; images like those need `network.interface`.
+const ETHERNET_ID = 'eth0';
+const ETHERNET_MATCH = { name: 'e*' };
+
+// Netplan deprecates gateway4/gateway6 in favour of default routes, and cloud-init's own renderers
+// (eni, networkd, sysconfig; 22.4 checked) fail on netplan's `to: default` and render
+// `to: ::/0` as ::/64. What works through all of them: the IPv4 route with an explicit
+// 0.0.0.0/0, and gateway6 for IPv6.
+function defaultRoute(gateway: string) {
+  return gateway.includes(':') ? { gateway6: gateway } : { routes: [{ to: '0.0.0.0/0', via: gateway }] };
+}
+
+export function networkConfig(node: NodeSpec): string {
+  const network = (node as NodeWithNetwork).network;
+  if (!network) {
+    return stringify({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
+  }
+  const address = node.address;
+  if (address === undefined) {
+    throw new KubeseedError('invalid-spec', `nodes.${node.name}.network: static settings need nodes.${node.name}.address; add the address or remove network for DHCP`);
+  }
+  const settings = {
+    ...(network.interface === undefined ? { match: ETHERNET_MATCH } : {}),
+    dhcp4: false,
+    addresses: [`${address}/${network.prefixLength}`],
+    ...(network.gateway === undefined ? {} : defaultRoute(network.gateway)),
+    ...(network.nameservers && network.nameservers.length > 0 ? { nameservers: { addresses: [...network.nameservers] } } : {}),
+  };
+  return stringify({ version: 2, ethernets: { [network.interface ?? ETHERNET_ID]: settings } });
+}
