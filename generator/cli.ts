@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { KubeseedError, formatError } from '../bootstrap/errors.ts';
 import { PLATFORMS, findPlatform } from './carriers/size-budgets.ts';
 import { generate } from './generate.ts';
+import { MEDIA_USAGE, mediaCommand } from './media-command.ts';
 import { podNetworkTemplate } from './pod-network-template.ts';
 import { loadSpec } from './spec/load.ts';
 import { renderSummary } from './summary.ts';
@@ -18,7 +19,7 @@ Commands:
   generate -f FILE -o DIR      make the cluster's state and one node bundle + carrier per machine
       [--state DIR]            where the cluster's secrets live (default DIR/state)
       [--platform NAME]        fit user-data to a platform's size limit (${PLATFORMS.map((p) => p.name).join(', ')})
-  help                         this text
+${MEDIA_USAGE}  help                         this text
 `;
 
 class UsageError extends KubeseedError {
@@ -92,6 +93,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     });
     process.stdout.write(renderSummary(spec, result.nodes, outDir, result.stateDir, result.createdState));
   },
+  media: mediaCommand,
   async help() {
     process.stdout.write(USAGE);
   },

@@ -4,6 +4,8 @@
 import { renderBundle } from '../bootstrap/bundle.ts';
 import { KubeseedError, type Problem } from '../bootstrap/errors.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
+import { renderIgnition } from './carriers/ignition.ts';
+import { networkConfig, nocloudMetaData } from './carriers/nocloud.ts';
 import { PLATFORMS, fitOf, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
 import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
 import { caCertHash } from './pki/ca-hash.ts';
@@ -27,7 +29,8 @@ export interface NodeReport {
   bootstrap: NodeSpec['bootstrap'];
   arch: NodeSpec['arch'];
   carrier: NodeSpec['carrier'];
-  files: { bundle: string; userData: string };
+  /** Paths relative to the output directory; `userData` is what the machine reads first (user-data or config.ign). */
+  files: { bundle: string; userData: string; metaData?: string; networkConfig?: string };
   userData: { bytes: number; gzipBytes: number; encoding: 'plain' | 'gzip' };
   platforms: PlatformFit[];
 }
@@ -40,12 +43,50 @@ export interface Outputs {
 export const ADMIN_KUBECONFIG = 'admin.conf';
 export const NODES_JSON = 'nodes.json';
 
-function renderNode(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, caHash: string, platform?: Platform) {
+export interface RenderContext {
+  spec: ClusterSpec;
+  state: ClusterState;
+  podNetwork: PodNetworkTemplate;
+  /** templates/kubeseed-boot.service, for carriers that install the unit themselves. */
+  agentUnit: string;
+  platform?: Platform;
+}
+
+interface CarrierOutput {
+  /** The file the machine reads first, by name under nodes/<name>/. */
+  main: { name: string; content: string; acceptsGzip: boolean };
+  extras: Record<string, string>;
+}
+
+function carrierOutput(context: RenderContext, node: NodeSpec, bundleText: string): CarrierOutput {
+  if (node.carrier === 'ignition') {
+    const ignition = renderIgnition({
+      hostname: node.name,
+      bundleText,
+      sshAuthorizedKeys: node.sshAuthorizedKeys,
+      agent: context.spec.agent![node.arch]!,
+      ...(context.spec.kubernetesSysext?.[node.arch] ? { kubernetesSysext: context.spec.kubernetesSysext[node.arch]! } : {}),
+      agentUnit: context.agentUnit,
+    });
+    // Ignition reads its config as JSON text: it is never gzipped.
+    return { main: { name: 'config.ign', content: ignition, acceptsGzip: false }, extras: {} };
+  }
+  return {
+    main: { name: 'user-data', content: renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys }), acceptsGzip: true },
+    extras: {
+      'meta-data': nocloudMetaData({ clusterName: context.spec.name, nodeName: node.name }),
+      'network-config': networkConfig(node),
+    },
+  };
+}
+
+function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
+  const { spec, state, podNetwork, platform } = context;
   const bundleText = renderBundle(assembleNodeBundle(spec, node, state, podNetwork, caHash));
-  const userData = renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys });
-  const zipped = gzip(userData);
-  const bytes = Buffer.byteLength(userData);
-  const platforms = PLATFORMS.map((candidate) => fitOf(candidate, bytes, zipped.length));
+  const { main, extras } = carrierOutput(context, node, bundleText);
+  const zipped = gzip(main.content);
+  const bytes = Buffer.byteLength(main.content);
+  const platforms = PLATFORMS.map((candidate) => fitOf({ ...candidate, acceptsGzip: candidate.acceptsGzip && main.acceptsGzip }, bytes, zipped.length));
   const chosen = platform ? platforms.find((fit) => fit.platform === platform.name)! : undefined;
   const encoding: 'plain' | 'gzip' = chosen?.fits === 'gzip' ? 'gzip' : 'plain';
   const base = `nodes/${node.name}`;
@@ -55,13 +96,18 @@ function renderNode(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podN
     bootstrap: node.bootstrap,
     arch: node.arch,
     carrier: node.carrier,
-    files: { bundle: `${base}/node.yaml`, userData: `${base}/user-data` },
+    files: {
+      bundle: `${base}/node.yaml`,
+      userData: `${base}/${main.name}`,
+      ...('meta-data' in extras ? { metaData: `${base}/meta-data`, networkConfig: `${base}/network-config` } : {}),
+    },
     userData: { bytes, gzipBytes: zipped.length, encoding },
     platforms,
   };
   const files: OutputFile[] = [
     { path: report.files.bundle, content: bundleText, mode: SECRET_MODE },
-    { path: report.files.userData, content: encoding === 'gzip' ? zipped : userData, mode: SECRET_MODE },
+    { path: report.files.userData, content: encoding === 'gzip' ? zipped : main.content, mode: SECRET_MODE },
+    ...Object.entries(extras).map(([name, content]) => ({ path: `${base}/${name}`, content, mode: SECRET_MODE })),
   ];
   return { report, files, misfit: chosen?.fits === 'no' };
 }
@@ -73,9 +119,10 @@ function sizeProblem(report: NodeReport, platform: Platform): Problem {
   };
 }
 
-export function renderOutputs(spec: ClusterSpec, state: ClusterState, podNetwork: PodNetworkTemplate, platform?: Platform): Outputs {
+export function renderOutputs(context: RenderContext): Outputs {
+  const { spec, state, platform } = context;
   const caHash = caCertHash(state.pki.ca.cert);
-  const rendered = spec.nodes.map((node) => renderNode(spec, node, state, podNetwork, caHash, platform));
+  const rendered = spec.nodes.map((node) => renderNode(context, node, caHash));
   const misfits = rendered.filter((node) => node.misfit);
   if (platform && misfits.length > 0) {
     throw new KubeseedError('size', `user-data does not fit ${platform.label} for ${misfits.length} node(s)`, misfits.map((node) => sizeProblem(node.report, platform)));

@@ -5,18 +5,6 @@ import { stringify } from 'yaml';
 import { KubeseedError } from '../../bootstrap/errors.ts';
 import type { NodeSpec } from '../spec/types.ts';
 
-/** Static addressing for a node; without it the node asks DHCP. */
-export interface NodeNetwork {
-  prefixLength: number;
-  gateway?: string;
-  nameservers?: string[];
-  /** Interface name; without it the settings apply to the ethernet interfaces (`e*`). */
-  interface?: string;
-}
-
-// Until NodeSpec carries `network` itself.
-type NodeWithNetwork = NodeSpec & { network?: NodeNetwork };
-
 // cloud-init runs its per-instance modules (write_files among them) again only when the
 // instance-id changes, so it must stay the same for every generate of the same node.
 export function nocloudMetaData(input: { clusterName: string; nodeName: string }): string {
@@ -39,7 +27,7 @@ function defaultRoute(gateway: string) {
 }
 
 export function networkConfig(node: NodeSpec): string {
-  const network = (node as NodeWithNetwork).network;
+  const network = node.network;
   if (!network) {
     return stringify({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
   }

@@ -19,8 +19,11 @@ import {
   TAINT_EFFECTS,
   type ClusterSpec,
   type Endpoint,
+  type Arch,
   type KeyAlgorithm,
+  type NodeNetwork,
   type NodeSpec,
+  type RemoteFile,
   type Taint,
 } from './types.ts';
 
@@ -121,7 +124,34 @@ function readLabels(cursor: Cursor): Record<string, string> {
   return labels;
 }
 
-const NODE_FIELDS = ['name', 'role', 'address', 'arch', 'carrier', 'labels', 'taints', 'sshAuthorizedKeys'];
+const NODE_FIELDS = ['name', 'role', 'address', 'arch', 'carrier', 'labels', 'taints', 'sshAuthorizedKeys', 'network'];
+const MAX_INTERFACE_NAME = 15;
+
+function readIp(cursor: Cursor, family: number | undefined): string | undefined {
+  const text = cursor.string();
+  if (text === undefined) return undefined;
+  if (isIP(text) === 0) return cursor.fail(`${JSON.stringify(text)} is not an IP address`);
+  if (family !== undefined && isIP(text) !== family) return cursor.fail(`${text} is IPv${isIP(text)} but the node's address is IPv${family}`);
+  return text;
+}
+
+function readNetwork(cursor: Cursor, address: string | undefined): NodeNetwork | undefined {
+  if (!cursor.mapping(['prefixLength', 'gateway', 'nameservers', 'interface'], { required: false })) return undefined;
+  if (address === undefined) return cursor.fail('static network settings need the node\'s address; add address, or remove network to use DHCP');
+  const family = isIP(address) || undefined;
+  const prefixLength = cursor.field('prefixLength').integer({ min: 1, max: family === 6 ? 128 : 32 });
+  const gateway = cursor.field('gateway').present ? readIp(cursor.field('gateway'), family) : undefined;
+  const nameservers = (cursor.field('nameservers').list({ required: false }) ?? []).map((item) => readIp(item, undefined));
+  const name = cursor.field('interface').string({ required: false, pattern: /^[A-Za-z0-9_.:-]+$/, expected: 'an interface name like eth0' });
+  if (name !== undefined && name.length > MAX_INTERFACE_NAME) cursor.field('interface').fail(`is longer than the kernel's ${MAX_INTERFACE_NAME} characters`);
+  if (prefixLength === undefined || nameservers.some((server) => server === undefined)) return undefined;
+  return {
+    prefixLength,
+    ...(gateway === undefined ? {} : { gateway }),
+    ...(nameservers.length === 0 ? {} : { nameservers: nameservers as string[] }),
+    ...(name === undefined ? {} : { interface: name }),
+  };
+}
 
 function readNode(cursor: Cursor): Omit<NodeSpec, 'bootstrap'> | undefined {
   if (!cursor.mapping(NODE_FIELDS)) return undefined;
@@ -133,6 +163,7 @@ function readNode(cursor: Cursor): Omit<NodeSpec, 'bootstrap'> | undefined {
   const carrier = cursor.field('carrier').oneOf(CARRIERS, 'cloud-init');
   const labels = readLabels(cursor.field('labels'));
   const taints = readTaints(cursor.field('taints'));
+  const network = readNetwork(cursor.field('network'), address !== undefined && isIP(address) !== 0 ? address : undefined);
   const keys = cursor.field('sshAuthorizedKeys').stringList() ?? [];
   keys.forEach((key, index) => {
     if (!SSH_KEY.test(key)) cursor.field('sshAuthorizedKeys').item(index).fail('is not an OpenSSH public key; expected e.g. "ssh-ed25519 AAAA… user@host"');
@@ -147,6 +178,7 @@ function readNode(cursor: Cursor): Omit<NodeSpec, 'bootstrap'> | undefined {
     labels,
     ...(taints === undefined ? {} : { taints }),
     sshAuthorizedKeys: keys,
+    ...(network === undefined ? {} : { network }),
   };
 }
 
@@ -241,8 +273,33 @@ function checkAlgorithm(cursor: Cursor, algorithm: KeyAlgorithm | undefined, min
   }
 }
 
+const SHA512_HEX = /^[0-9a-f]{128}$/;
+
+/** Per-architecture downloads (`amd64: {url, sha512}`), as Ignition fetches and verifies them. */
+function readRemoteFiles(cursor: Cursor): Partial<Record<Arch, RemoteFile>> | undefined {
+  if (!cursor.mapping(ARCHES, { required: false })) return undefined;
+  const files: Partial<Record<Arch, RemoteFile>> = {};
+  for (const arch of ARCHES) {
+    const entry = cursor.field(arch);
+    if (!entry.mapping(['url', 'sha512'], { required: false })) continue;
+    const url = entry.field('url').string({ pattern: /^https?:\/\/\S+$/, expected: 'an http(s) URL' });
+    const sha512 = entry.field('sha512').string({ pattern: SHA512_HEX, expected: '128 lowercase hex digits (sha512sum of the file)' });
+    if (url && sha512) files[arch] = { url, sha512 };
+  }
+  return files;
+}
+
+function checkIgnitionDownloads(root: Cursor, nodes: NodeSpec[], agent: Partial<Record<Arch, RemoteFile>> | undefined): void {
+  const arches = [...new Set(nodes.filter((node) => node.carrier === 'ignition').map((node) => node.arch))];
+  for (const arch of arches) {
+    if (!agent?.[arch]) {
+      root.field('agent').fail(`needs ${arch}: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-${arch} you host`);
+    }
+  }
+}
+
 function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
-  const topLevel = ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'controlPlaneEndpoint', 'networking', 'pki', 'tokens', 'podNetwork', 'nodes'];
+  const topLevel = ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'controlPlaneEndpoint', 'networking', 'pki', 'tokens', 'podNetwork', 'agent', 'kubernetesSysext', 'nodes'];
   if (!root.mapping(topLevel)) return undefined;
   root.field('apiVersion').oneOf([SPEC_API_VERSION]);
   root.field('kind').oneOf([SPEC_KIND]);
@@ -277,7 +334,10 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
   if (ttl === 0) warnings.push('tokens.ttl is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token');
 
   const podNetworkName = root.field('podNetwork').oneOf(POD_NETWORKS.map((network) => network.name), 'flannel');
+  const agent = readRemoteFiles(root.field('agent'));
+  const kubernetesSysext = readRemoteFiles(root.field('kubernetesSysext'));
   const nodes = readNodes(root);
+  if (nodes) checkIgnitionDownloads(root, nodes, agent);
   if (nodes && pods && podNetworkName) {
     const network = POD_NETWORKS.find((candidate) => candidate.name === podNetworkName)!;
     for (const problem of podSubnetProblems(network, pods, nodes.length)) networking.field('podSubnet').fail(problem);
@@ -297,6 +357,8 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
     pki: { algorithm, caValidityHours: caValidity / 3600, certValidityHours: certValidity / 3600 },
     tokens: { ttlSeconds: ttl },
     podNetwork: podNetworkName,
+    ...(agent && Object.keys(agent).length > 0 ? { agent } : {}),
+    ...(kubernetesSysext && Object.keys(kubernetesSysext).length > 0 ? { kubernetesSysext } : {}),
     nodes,
   };
 }

@@ -24,6 +24,15 @@ export interface Taint {
   effect: (typeof TAINT_EFFECTS)[number];
 }
 
+/** Static addressing for a node; without it the node asks DHCP. */
+export interface NodeNetwork {
+  prefixLength: number;
+  gateway?: string;
+  nameservers?: string[];
+  /** Interface name; without it the settings apply to the ethernet interfaces (`e*`). */
+  interface?: string;
+}
+
 export interface NodeSpec {
   name: string;
   role: NodeRole;
@@ -36,6 +45,7 @@ export interface NodeSpec {
   /** Undefined means kubeadm's default (control planes get the control-plane NoSchedule taint). */
   taints?: Taint[];
   sshAuthorizedKeys: string[];
+  network?: NodeNetwork;
 }
 
 export interface Endpoint {

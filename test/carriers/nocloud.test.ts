@@ -6,11 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { KubeseedError } from '../../bootstrap/errors.ts';
-import { networkConfig, nocloudMetaData, type NodeNetwork } from '../../generator/carriers/nocloud.ts';
+import { networkConfig, nocloudMetaData } from '../../generator/carriers/nocloud.ts';
 import type { NodeSpec } from '../../generator/spec/types.ts';
 import { readNocloudSeed, type NocloudSeed } from '../helpers/nocloud.ts';
 
-function node(fields: Partial<NodeSpec> & { network?: NodeNetwork } = {}): NodeSpec {
+function node(fields: Partial<NodeSpec> = {}): NodeSpec {
   return { name: 'w-1', role: 'worker', bootstrap: 'worker', arch: 'arm64', carrier: 'cloud-init', labels: {}, sshAuthorizedKeys: [], ...fields } as NodeSpec;
 }
 

@@ -132,7 +132,7 @@ const cases: BadCase[] = [
   {
     name: 'unknown top-level field (typo)',
     text: replace('podSubnet', 'podSubnet').replace('pki:', 'pkis:'),
-    expected: [{ path: 'pkis', message: 'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, podNetwork, nodes', line: 10, column: 3 }],
+    expected: [{ path: 'pkis', message: 'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, podNetwork, agent, kubernetesSysext, nodes', line: 10, column: 3 }],
   },
   {
     name: 'endpoint with a bad port',
@@ -277,7 +277,27 @@ const cases: BadCase[] = [
   {
     name: 'unknown node field',
     text: replace('    role: worker\n', '    role: worker\n    adress: 10.0.0.30\n'),
-    expected: [{ path: 'nodes[1].adress', message: 'unknown field; expected one of: name, role, address, arch, carrier, labels, taints, sshAuthorizedKeys', line: 17, column: 13 }],
+    expected: [{ path: 'nodes[1].adress', message: 'unknown field; expected one of: name, role, address, arch, carrier, labels, taints, sshAuthorizedKeys, network', line: 17, column: 13 }],
+  },
+  {
+    name: 'Ignition node without an agent download',
+    text: replace('    role: worker\n', '    role: worker\n    carrier: ignition\n'),
+    expected: [{ path: 'agent', message: 'needs amd64: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-amd64 you host', line: 1, column: 1 }],
+  },
+  {
+    name: 'agent download with a bad sha512',
+    text: replace('nodes:\n', 'agent:\n  amd64: {url: "https://example.com/kubeseed-boot", sha512: abc}\nnodes:\n'),
+    expected: [{ path: 'agent.amd64.sha512', message: '"abc" is not valid; expected 128 lowercase hex digits (sha512sum of the file)', line: 12, column: 61 }],
+  },
+  {
+    name: 'static network without an address',
+    text: replace('    role: worker\n    address: 10.0.0.21\n', '    role: worker\n    network: {prefixLength: 24}\n'),
+    expected: [{ path: 'nodes[1].network', message: "static network settings need the node's address; add address, or remove network to use DHCP", line: 17, column: 14 }],
+  },
+  {
+    name: 'gateway of the other IP family',
+    text: replace('    address: 10.0.0.21\n', '    address: 10.0.0.21\n    network: {prefixLength: 24, gateway: "fe80::1"}\n'),
+    expected: [{ path: 'nodes[1].network.gateway', message: 'fe80::1 is IPv6 but the node\'s address is IPv4', line: 18, column: 42 }],
   },
   {
     name: 'YAML syntax error',

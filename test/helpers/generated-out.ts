@@ -1,10 +1,8 @@
 // A real `kubeseed generate` output directory for tests of what consumes it (carriers and
 // media): one control plane and workers of both architectures and carriers.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nocloudMetaData, networkConfig } from '../../generator/carriers/nocloud.ts';
-import { loadSpec } from '../../generator/spec/load.ts';
 import { runCli } from './run-cli.ts';
 
 export const SPEC = `apiVersion: kubeseed.dev/v1alpha1
@@ -16,6 +14,8 @@ networking:
   podSubnet: 10.244.0.0/16
 pki:
   algorithm: ECDSA-P256
+agent:
+  amd64: {url: "http://127.0.0.1:9/kubeseed-boot-linux-amd64", sha512: "${'0'.repeat(128)}"}
 nodes:
   - name: cp-1
     role: control-plane
@@ -44,13 +44,6 @@ export function generateOut(): GeneratedOut {
   const out = join(dir, 'out');
   const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', out]);
   if (result.code !== 0) throw new Error(`kubeseed generate failed: ${result.stderr}`);
-  // Until generate writes the NoCloud files itself, put them where it will.
-  const { spec } = loadSpec(SPEC);
-  for (const node of spec.nodes) {
-    const base = join(out, 'nodes', node.name);
-    if (!existsSync(join(base, 'meta-data'))) writeFileSync(join(base, 'meta-data'), nocloudMetaData({ clusterName: spec.name, nodeName: node.name }));
-    if (!existsSync(join(base, 'network-config'))) writeFileSync(join(base, 'network-config'), networkConfig(node));
-  }
   return { dir, out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
