@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { KubeseedError, formatError } from '../bootstrap/errors.ts';
 import { PLATFORMS, findPlatform } from './carriers/size-budgets.ts';
+import { IMAGES_USAGE, imagesCommand } from '../images/bundle-command.ts';
 import { generate } from './generate.ts';
 import { MEDIA_USAGE, mediaCommand } from './media-command.ts';
 import { podNetworkTemplate } from './pod-network-template.ts';
@@ -19,7 +20,7 @@ Commands:
   generate -f FILE -o DIR      make the cluster's state and one node bundle + carrier per machine
       [--state DIR]            where the cluster's secrets live (default DIR/state)
       [--platform NAME]        fit user-data to a platform's size limit (${PLATFORMS.map((p) => p.name).join(', ')})
-${MEDIA_USAGE}  help                         this text
+${MEDIA_USAGE}${IMAGES_USAGE}  help                         this text
 `;
 
 class UsageError extends KubeseedError {
@@ -94,6 +95,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     process.stdout.write(renderSummary(spec, result.nodes, outDir, result.stateDir, result.createdState));
   },
   media: mediaCommand,
+  images: imagesCommand,
   async help() {
     process.stdout.write(USAGE);
   },

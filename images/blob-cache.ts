@@ -1,0 +1,39 @@
+// Where `images bundle` keeps what it has pulled until the archive is written: one file per
+// blob, named by digest (`sha256/<hex>`, as in an OCI layout). A file only gets its name
+// once its sha256 is verified (RegistryClient.downloadBlob, putVerified), so an interrupted
+// run resumes by skipping every blob already there.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KubeseedError } from '../bootstrap/errors.ts';
+
+export class BlobCache {
+  constructor(readonly dir: string) {}
+
+  async open(): Promise<void> {
+    await mkdir(join(this.dir, 'sha256'), { recursive: true });
+  }
+
+  pathFor(digest: string): string {
+    const [algorithm, hex] = digest.split(':');
+    if (algorithm !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex)) throw new KubeseedError('io', `${digest} is not a sha256 digest`);
+    return join(this.dir, 'sha256', hex);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await stat(this.pathFor(digest)).catch(() => undefined)) !== undefined;
+  }
+
+  /** Stores bytes already in memory (manifests) under their digest, after checking it. */
+  async putVerified(digest: string, bytes: Buffer): Promise<void> {
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (actual !== digest) throw new KubeseedError('io', `refusing to cache ${digest}: the bytes hash to ${actual}`);
+    const path = this.pathFor(digest);
+    await writeFile(`${path}.partial`, bytes);
+    await rename(`${path}.partial`, path);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
