@@ -69,9 +69,18 @@ export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: Clu
     },
     kubeadm: { config: renderKubeadmConfig({ spec, node, token: state.token, caCertHash: caHash }) },
     pki: node.role === 'control-plane' ? sharedPkiFiles(state.pki) : [],
-    runtime: { criSocket: CRI_SOCKET, sandboxImage: sandboxImage(spec.kubernetesVersion), registryMirrors: [] },
+    runtime: {
+      criSocket: CRI_SOCKET,
+      sandboxImage: sandboxImage(spec.kubernetesVersion, spec.imageRepository),
+      registryMirrors: spec.registries.map(({ host, mirrors, caCertificate, skipVerify }) => ({
+        host,
+        endpoints: mirrors,
+        ...(caCertificate === undefined ? {} : { caCertificate }),
+        ...(skipVerify === undefined ? {} : { skipVerify }),
+      })),
+    },
     // The pod network runs on every node, so every node needs its images.
-    images: { archives: [], required: [...podNetwork.images] },
+    images: { archives: spec.imageArchives.map((archive) => ({ ...archive })), required: [...podNetwork.images] },
     addons: isInit ? [podNetworkAddon(spec, podNetwork)] : [],
   };
 }

@@ -42,6 +42,8 @@ function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     pki: { algorithm: 'RSA-2048', caValidityHours: 87600, certValidityHours: 8760 },
     tokens: { ttlSeconds: 86400 },
     podNetwork: 'flannel',
+    registries: [],
+    imageArchives: [],
     nodes: HA_NODES,
     ...overrides,
   };

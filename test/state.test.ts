@@ -37,6 +37,8 @@ function clusterSpec(changes: { name?: string; algorithm?: ClusterSpec['pki']['a
     pki: { algorithm: changes.algorithm ?? 'ECDSA-P256', caValidityHours: 87600, certValidityHours: 8760 },
     tokens: { ttlSeconds: 86400 },
     podNetwork: 'flannel',
+    registries: [],
+    imageArchives: [],
     nodes: [],
   };
 }

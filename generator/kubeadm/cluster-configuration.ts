@@ -21,6 +21,7 @@ export function clusterConfiguration(spec: ClusterSpec): Record<string, unknown>
     clusterName: spec.name,
     kubernetesVersion: `v${spec.kubernetesVersion}`,
     controlPlaneEndpoint: formatEndpoint(spec.controlPlaneEndpoint),
+    ...(spec.imageRepository === undefined ? {} : { imageRepository: spec.imageRepository }),
     networking: {
       podSubnet: spec.networking.podSubnets.join(','),
       serviceSubnet: spec.networking.serviceSubnets.join(','),

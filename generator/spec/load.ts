@@ -20,6 +20,8 @@ import {
   type ClusterSpec,
   type Endpoint,
   type Arch,
+  type ImageArchiveSpec,
+  type RegistryMirrorSpec,
   type KeyAlgorithm,
   type NodeNetwork,
   type NodeSpec,
@@ -289,6 +291,39 @@ function readRemoteFiles(cursor: Cursor): Partial<Record<Arch, RemoteFile>> | un
   return files;
 }
 
+const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const IMAGE_REPOSITORY = /^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/;
+
+function readRegistries(cursor: Cursor): RegistryMirrorSpec[] {
+  const registries: RegistryMirrorSpec[] = [];
+  for (const item of cursor.list({ required: false }) ?? []) {
+    if (!item.mapping(['host', 'mirrors', 'caCertificate', 'skipVerify'])) continue;
+    const host = item.field('host').string({ pattern: REGISTRY_HOST, expected: 'a registry host[:port] such as registry.k8s.io' });
+    const mirrors = item.field('mirrors').stringList({ required: true }) ?? [];
+    mirrors.forEach((mirror, index) => {
+      if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(mirror)) item.field('mirrors').item(index).fail(`${JSON.stringify(mirror)} is not an http(s) URL such as https://mirror.local:5000`);
+    });
+    const caCertificate = item.field('caCertificate').string({ required: false, pattern: PEM_CERTIFICATE, expected: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' });
+    const skipVerify = item.field('skipVerify').boolean({ required: false });
+    if (host && mirrors.length > 0) {
+      registries.push({ host, mirrors, ...(caCertificate ? { caCertificate } : {}), ...(skipVerify === undefined ? {} : { skipVerify }) });
+    }
+  }
+  return registries;
+}
+
+function readImageArchives(cursor: Cursor): ImageArchiveSpec[] {
+  const archives: ImageArchiveSpec[] = [];
+  for (const item of cursor.list({ required: false }) ?? []) {
+    if (!item.mapping(['path', 'sha256'])) continue;
+    const path = item.field('path').string({ pattern: /^\/\S+$/, expected: 'the absolute path of the archive on the machine' });
+    const sha256 = item.field('sha256').string({ pattern: /^[0-9a-f]{64}$/, expected: '64 lowercase hex digits (from the archive\'s .sha256 file)' });
+    if (path && sha256) archives.push({ path, sha256 });
+  }
+  return archives;
+}
+
 function checkIgnitionDownloads(root: Cursor, nodes: NodeSpec[], agent: Partial<Record<Arch, RemoteFile>> | undefined): void {
   const arches = [...new Set(nodes.filter((node) => node.carrier === 'ignition').map((node) => node.arch))];
   for (const arch of arches) {
@@ -299,7 +334,7 @@ function checkIgnitionDownloads(root: Cursor, nodes: NodeSpec[], agent: Partial<
 }
 
 function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
-  const topLevel = ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'controlPlaneEndpoint', 'networking', 'pki', 'tokens', 'podNetwork', 'agent', 'kubernetesSysext', 'nodes'];
+  const topLevel = ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'controlPlaneEndpoint', 'networking', 'pki', 'tokens', 'podNetwork', 'imageRepository', 'registries', 'imageArchives', 'agent', 'kubernetesSysext', 'nodes'];
   if (!root.mapping(topLevel)) return undefined;
   root.field('apiVersion').oneOf([SPEC_API_VERSION]);
   root.field('kind').oneOf([SPEC_KIND]);
@@ -334,6 +369,9 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
   if (ttl === 0) warnings.push('tokens.ttl is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token');
 
   const podNetworkName = root.field('podNetwork').oneOf(POD_NETWORKS.map((network) => network.name), 'flannel');
+  const imageRepository = root.field('imageRepository').string({ required: false, pattern: IMAGE_REPOSITORY, expected: 'a registry and path such as registry.local:5000/k8s' });
+  const registries = readRegistries(root.field('registries'));
+  const imageArchives = readImageArchives(root.field('imageArchives'));
   const agent = readRemoteFiles(root.field('agent'));
   const kubernetesSysext = readRemoteFiles(root.field('kubernetesSysext'));
   const nodes = readNodes(root);
@@ -357,6 +395,9 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
     pki: { algorithm, caValidityHours: caValidity / 3600, certValidityHours: certValidity / 3600 },
     tokens: { ttlSeconds: ttl },
     podNetwork: podNetworkName,
+    ...(imageRepository === undefined ? {} : { imageRepository }),
+    registries,
+    imageArchives,
     ...(agent && Object.keys(agent).length > 0 ? { agent } : {}),
     ...(kubernetesSysext && Object.keys(kubernetesSysext).length > 0 ? { kubernetesSysext } : {}),
     nodes,

@@ -60,6 +60,21 @@ export interface RemoteFile {
   sha512: string;
 }
 
+export interface RegistryMirrorSpec {
+  /** The registry being mirrored, e.g. registry.k8s.io or docker.io. */
+  host: string;
+  mirrors: string[];
+  /** PEM CA certificate of the mirrors' TLS certificates. */
+  caCertificate?: string;
+  skipVerify?: boolean;
+}
+
+/** An air-gap image archive baked into the machine image (from `kubeseed images bundle`). */
+export interface ImageArchiveSpec {
+  path: string;
+  sha256: string;
+}
+
 export interface ClusterSpec {
   name: string;
   /** Full version without the leading v, e.g. `1.33.2`. */
@@ -83,6 +98,10 @@ export interface ClusterSpec {
     ttlSeconds: number;
   };
   podNetwork: string;
+  /** kubeadm's imageRepository: where kubeadm's own images come from (a local registry). */
+  imageRepository?: string;
+  registries: RegistryMirrorSpec[];
+  imageArchives: ImageArchiveSpec[];
   /** Where Ignition machines (Flatcar, Fedora CoreOS) download kubeseed-boot, per architecture. */
   agent?: Partial<Record<Arch, RemoteFile>>;
   /** Flatcar's Kubernetes system extension image (kubeadm, kubelet, kubectl), per architecture. */

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { BUNDLE_PATH, parseBundle } from '../../bootstrap/bundle.ts';
+import { checkDocument } from '../../generator/kubeadm/v1beta4-schema.ts';
 import { cloudInitSchema, decodeUserData, writtenFiles } from '../helpers/cloud-init.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -171,6 +172,41 @@ generateSuite('the summary prints the next steps without any secret', () => {
 });
 
 generateSuite.run();
+
+const airGapSuite = suite('kubeseed generate: air-gapped sites');
+
+airGapSuite('imageRepository, registry mirrors and image archives reach every bundle', () => {
+  const work = workspace();
+  try {
+    const sha256 = 'ab'.repeat(32);
+    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('nodes:\n', [
+      'imageRepository: registry.local:5000/k8s',
+      'registries:',
+      '  - host: ghcr.io',
+      '    mirrors: [https://registry.local:5000]',
+      `imageArchives: [{path: /var/lib/kubeseed/images/images.tar, sha256: ${sha256}}]`,
+      'nodes:',
+      '',
+    ].join('\n')));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
+    assert.is(result.code, 0, result.stderr);
+    for (const node of ['cp-1', 'w-1']) {
+      const bundle = parseBundle(readFileSync(join(work, `out/nodes/${node}/node.yaml`), 'utf8'));
+      assert.is(bundle.runtime.sandboxImage, 'registry.local:5000/k8s/pause:3.10.1');
+      assert.equal(bundle.runtime.registryMirrors, [{ host: 'ghcr.io', endpoints: ['https://registry.local:5000'] }]);
+      assert.equal(bundle.images.archives, [{ path: '/var/lib/kubeseed/images/images.tar', sha256 }]);
+      assert.equal(bundle.images.required, ['ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel2']);
+    }
+    const init = parseBundle(readFileSync(join(work, 'out/nodes/cp-1/node.yaml'), 'utf8'));
+    const cluster = parseAllDocuments(init.kubeadm.config).map((document) => document.toJS()).find((document) => document.kind === 'ClusterConfiguration');
+    assert.is(cluster.imageRepository, 'registry.local:5000/k8s');
+    assert.equal(checkDocument(cluster), []);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+airGapSuite.run();
 
 const platformSuite = suite('kubeseed generate --platform: size budgets');
 

@@ -132,7 +132,7 @@ const cases: BadCase[] = [
   {
     name: 'unknown top-level field (typo)',
     text: replace('podSubnet', 'podSubnet').replace('pki:', 'pkis:'),
-    expected: [{ path: 'pkis', message: 'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, podNetwork, agent, kubernetesSysext, nodes', line: 10, column: 3 }],
+    expected: [{ path: 'pkis', message: 'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, nodes', line: 10, column: 3 }],
   },
   {
     name: 'endpoint with a bad port',
