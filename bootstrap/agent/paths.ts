@@ -1,0 +1,28 @@
+// Where kubeseed-boot keeps things on the machine: the phases write these paths and
+// `reset` removes them, so both read the same list.
+
+export const STATE_DIR = '/var/lib/kubeseed';
+export const STATE_PATH = `${STATE_DIR}/state.json`;
+/** Written by the finish phase only: other tools wait for it to know the node is bootstrapped. */
+export const COMPLETED_PATH = `${STATE_DIR}/completed.json`;
+export const LOG_PATH = '/var/log/kubeseed-boot.log';
+
+export const KUBEADM_CONFIG_PATH = '/etc/kubeseed/kubeadm.yaml';
+export const ADDONS_DIR = '/etc/kubeseed/addons';
+export const TEMPLATES_DIR = '/usr/share/kubeseed/templates';
+
+export const MODULES_LOAD_PATH = '/etc/modules-load.d/kubeseed.conf';
+export const SYSCTL_PATH = '/etc/sysctl.d/99-kubeseed.conf';
+export const FSTAB_PATH = '/etc/fstab';
+export const HOSTNAME_PATH = '/etc/hostname';
+
+export const CONTAINERD_CONFIG_PATH = '/etc/containerd/config.toml';
+export const CONTAINERD_CERTS_DIR = '/etc/containerd/certs.d';
+
+export const KUBERNETES_DIR = '/etc/kubernetes';
+export const PKI_DIR = `${KUBERNETES_DIR}/pki`;
+export const ADMIN_KUBECONFIG = `${KUBERNETES_DIR}/admin.conf`;
+export const KUBELET_KUBECONFIG = `${KUBERNETES_DIR}/kubelet.conf`;
+
+/** The first line of every config file the agent owns, so `reset` never removes someone else's. */
+export const OWNED_HEADER = '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.';

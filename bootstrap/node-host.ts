@@ -1,0 +1,248 @@
+// The Host on a real machine (root `/`) or on a temporary root in tests.
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { access, appendFile, chmod, constants, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { request } from 'node:https';
+import { connect } from 'node:net';
+import { constants as osConstants, cpus, machine, totalmem } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { KubeseedError } from './errors.ts';
+import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, MachineFacts } from './host.ts';
+
+export const ROOT_ENV = 'KUBESEED_BOOT_ROOT';
+export const RETRY_BASE_ENV = 'KUBESEED_BOOT_RETRY_BASE_MS';
+
+export interface NodeHostOptions {
+  root?: string;
+  /** The environment commands run with and PATH is searched in. */
+  env?: NodeJS.ProcessEnv;
+  retryBaseDelayMs?: number;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export class NodeHost implements Host {
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly retryBaseDelayMs: number;
+
+  constructor(options: NodeHostOptions = {}) {
+    this.root = resolve(options.root ?? '/');
+    this.env = options.env ?? process.env;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
+  }
+
+  static fromEnvironment(env: NodeJS.ProcessEnv): NodeHost {
+    const base = env[RETRY_BASE_ENV];
+    return new NodeHost({
+      root: env[ROOT_ENV] || '/',
+      env,
+      ...(base && /^\d+$/.test(base) ? { retryBaseDelayMs: Number(base) } : {}),
+    });
+  }
+
+  /** Maps a machine path under the root; a relative path or one escaping the root is a bug. */
+  resolvePath(path: string): string {
+    if (!path.startsWith('/')) throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} is not an absolute path`);
+    const mapped = resolve(this.root, `.${path}`);
+    if (mapped !== this.root && !mapped.startsWith(this.root === '/' ? '/' : `${this.root}/`)) {
+      throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} leaves the root`);
+    }
+    return mapped;
+  }
+
+  run(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+    const [command, ...args] = argv;
+    if (command === undefined) throw new KubeseedError('io', 'internal error: empty command');
+    return new Promise((done) => {
+      const child = spawn(command, args, { env: { ...this.env, ...options.env }, stdio: 'pipe' });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let timedOut = false;
+      let settled = false;
+      const finish = (result: CommandResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        done(result);
+      };
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGKILL');
+            }, options.timeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        finish({ code: error.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${command}: ${error.message}`, timedOut });
+      });
+      child.on('close', (code, signal) => {
+        finish({
+          code: code ?? 128 + (signal ? osConstants.signals[signal] : 0),
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          timedOut,
+        });
+      });
+      // A command that exits without reading its stdin closes the pipe under us: not an error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin ?? '');
+    });
+  }
+
+  async findExecutable(name: string): Promise<string | undefined> {
+    for (const dir of (this.env.PATH ?? '').split(delimiter)) {
+      if (!dir) continue;
+      const candidate = join(dir, name);
+      try {
+        await access(candidate, constants.X_OK);
+        if ((await stat(candidate)).isFile()) return candidate;
+      } catch {
+        // not in this directory
+      }
+    }
+    return undefined;
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.resolvePath(path), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  readStream(path: string): AsyncIterable<Uint8Array> {
+    return createReadStream(this.resolvePath(path));
+  }
+
+  async writeFile(path: string, content: string, mode: number): Promise<void> {
+    const target = this.resolvePath(path);
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    // A fixed temp name: a crash leaves at most one, and the next write of the file reuses it.
+    const temp = `${target}.kubeseed-tmp`;
+    const handle = await open(temp, 'w', mode);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+    const dirHandle = await open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
+
+  async appendFile(path: string, content: string, mode: number): Promise<void> {
+    const target = this.resolvePath(path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await appendFile(target, content, { mode });
+  }
+
+  async makeDirectory(path: string, mode: number): Promise<void> {
+    const target = this.resolvePath(path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await mkdir(target, { recursive: true, mode });
+    await chmod(target, mode);
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(this.resolvePath(path), { recursive: true, force: true });
+  }
+
+  async stat(path: string): Promise<FileInfo | undefined> {
+    try {
+      const info = await stat(this.resolvePath(path));
+      const type = info.isFile() ? 'file' : info.isDirectory() ? 'directory' : info.isSocket() ? 'socket' : 'other';
+      return { type, mode: info.mode & 0o777, size: info.size };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async list(path: string): Promise<string[] | undefined> {
+    try {
+      return (await readdir(this.resolvePath(path))).sort();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  now(): Date {
+    return new Date();
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await delay(ms);
+  }
+
+  print(stream: 'stdout' | 'stderr', text: string): void {
+    (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  }
+
+  /** Reads the root's /proc so a test root can describe any machine; falls back to the OS. */
+  async machine(): Promise<MachineFacts> {
+    const arch = (await this.readFile('/proc/sys/kernel/arch'))?.trim() || machine();
+    const cpuinfo = await this.readFile('/proc/cpuinfo');
+    const processors = cpuinfo?.match(/^processor\s*:/gm)?.length;
+    const memTotal = (await this.readFile('/proc/meminfo'))?.match(/^MemTotal:\s*(\d+)\s*kB/m)?.[1];
+    return {
+      arch,
+      cpus: processors || cpus().length,
+      memoryBytes: memTotal ? Number(memTotal) * 1024 : totalmem(),
+    };
+  }
+
+  tcpConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((done) => {
+      const socket = connect({ host, port });
+      const finish = (ok: boolean) => {
+        socket.destroy();
+        done(ok);
+      };
+      socket.setTimeout(timeoutMs, () => finish(false));
+      socket.once('connect', () => finish(true));
+      socket.once('error', () => finish(false));
+    });
+  }
+
+  httpsGet(url: string, caPem: string, timeoutMs: number): Promise<HttpsProbe> {
+    return new Promise((done) => {
+      const target = new URL(url);
+      const hostname = target.hostname.replace(/^\[|\]$/g, '');
+      const req = request(
+        {
+          method: 'GET',
+          hostname,
+          port: target.port || 443,
+          path: `${target.pathname}${target.search}`,
+          ca: caPem,
+          agent: false,
+          timeout: timeoutMs,
+        },
+        (response) => {
+          response.resume();
+          done({ ok: true, status: response.statusCode ?? 0 });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (error) => done({ ok: false, reason: error.message }));
+      req.end();
+    });
+  }
+}
