@@ -2,6 +2,7 @@
 // reads at first boot (/etc/kubeseed/node.yaml). The consumer owns the contract.
 // parseBundle validates the whole document before anything acts on it, so an invalid
 // bundle never half-applies.
+import { createPublicKey } from 'node:crypto';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { KubeseedError } from './errors.ts';
 import { Cursor, ProblemSink, yamlProblems } from './fields.ts';
@@ -26,12 +27,20 @@ export const SHARED_PKI_FILES = [
 ] as const;
 export type SharedPkiFile = (typeof SHARED_PKI_FILES)[number];
 
+/**
+ * What a control-plane bundle carries: the shared files nothing else can give. ca.crt
+ * travels once, as cluster.caCertificate, and sa.pub is derived from sa.key; with
+ * RSA-2048 that keeps an init node's user-data under 8 KiB gzipped.
+ */
+export const BUNDLED_PKI_FILES = ['ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key', 'sa.key'] as const;
+export type BundledPkiFile = (typeof BUNDLED_PKI_FILES)[number];
+
 export function isPrivateKeyFile(path: SharedPkiFile): boolean {
   return path.endsWith('.key');
 }
 
 export interface PkiFile {
-  path: SharedPkiFile;
+  path: BundledPkiFile;
   content: string;
 }
 
@@ -108,12 +117,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const K8S_VERSION = /^\d+\.\d+\.\d+$/;
 const ABSOLUTE_PATH = /^\/[^\0]*$/;
 
-function readPki(cursor: Cursor, role: BootstrapRole | undefined): PkiFile[] | undefined {
+function readPki(cursor: Cursor, role: BootstrapRole | undefined, caCertificate: string | undefined): PkiFile[] | undefined {
   const items = cursor.list({ required: false }) ?? [];
   const files: PkiFile[] = [];
   for (const item of items) {
     if (!item.mapping(['path', 'content'])) continue;
-    const path = item.field('path').oneOf(SHARED_PKI_FILES);
+    const path = item.field('path').oneOf(BUNDLED_PKI_FILES);
     const content = item.field('content').string({ pattern: PEM_ANY, expected: 'a PEM block' });
     if (path && content) files.push({ path, content });
   }
@@ -121,11 +130,49 @@ function readPki(cursor: Cursor, role: BootstrapRole | undefined): PkiFile[] | u
     return cursor.fail('a worker bundle must not carry PKI files: workers never get a CA private key');
   }
   if (role !== undefined && role !== 'worker') {
-    const missing = SHARED_PKI_FILES.filter((name) => !files.some((file) => file.path === name));
-    if (missing.length > 0) return cursor.fail(`a control-plane bundle needs all 8 shared files; missing: ${missing.join(', ')}`);
-    if (files.length !== SHARED_PKI_FILES.length) return cursor.fail('each shared PKI file must appear once');
+    const missing = BUNDLED_PKI_FILES.filter((name) => !files.some((file) => file.path === name));
+    if (missing.length > 0) return cursor.fail(`a control-plane bundle needs ${BUNDLED_PKI_FILES.join(', ')}; missing: ${missing.join(', ')}`);
+    if (files.length !== BUNDLED_PKI_FILES.length) return cursor.fail('each shared PKI file must appear once');
+    checkKeys(cursor, files, caCertificate);
   }
   return files;
+}
+
+function publicKeyOf(pem: string): Buffer | undefined {
+  try {
+    return createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keys must parse and match their certificates: kubeadm would otherwise make new CAs and split the cluster. */
+function checkKeys(cursor: Cursor, files: readonly PkiFile[], caCertificate: string | undefined): void {
+  const content = new Map(files.map((file) => [file.path, file.content]));
+  const pairs: Array<[BundledPkiFile, string | undefined]> = [
+    ['ca.key', caCertificate],
+    ['front-proxy-ca.key', content.get('front-proxy-ca.crt')],
+    ['etcd/ca.key', content.get('etcd/ca.crt')],
+    ['sa.key', undefined],
+  ];
+  for (const [keyPath, certificate] of pairs) {
+    const key = content.get(keyPath);
+    const fromKey = key === undefined ? undefined : publicKeyOf(key);
+    if (fromKey === undefined) {
+      cursor.fail(`${keyPath} is not a private key`);
+    } else if (certificate !== undefined && !fromKey.equals(publicKeyOf(certificate) ?? Buffer.alloc(0))) {
+      cursor.fail(`${keyPath} does not match its certificate`);
+    }
+  }
+}
+
+/** The eight files kubeadm expects in /etc/kubernetes/pki, from a control-plane bundle. */
+export function sharedPkiFiles(bundle: NodeBundle): Array<{ path: SharedPkiFile; content: string }> {
+  if (bundle.pki.length === 0) return [];
+  const content = new Map<SharedPkiFile, string>(bundle.pki.map((file) => [file.path, file.content]));
+  content.set('ca.crt', bundle.cluster.caCertificate);
+  content.set('sa.pub', createPublicKey(content.get('sa.key')!).export({ type: 'spki', format: 'pem' }).toString());
+  return SHARED_PKI_FILES.map((path) => ({ path, content: content.get(path)! }));
 }
 
 function readMirrors(cursor: Cursor): RegistryMirror[] {
@@ -205,11 +252,12 @@ export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBu
     root.field('kind').oneOf([BUNDLE_KIND]);
   }
   const cluster = root.field('cluster');
+  let caCertificate: string | undefined;
   if (cluster.mapping(['name', 'kubernetesVersion', 'controlPlaneEndpoint', 'caCertificate', 'caCertHash', 'hasWorkers'])) {
     cluster.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
     cluster.field('kubernetesVersion').string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' });
     cluster.field('controlPlaneEndpoint').string({ pattern: HOST_PORT, expected: 'host:port' });
-    cluster.field('caCertificate').string({ pattern: PEM_CERT, expected: 'a PEM certificate' });
+    caCertificate = cluster.field('caCertificate').string({ pattern: PEM_CERT, expected: 'a PEM certificate' });
     cluster.field('caCertHash').string({ pattern: /^sha256:[0-9a-f]{64}$/, expected: 'sha256:<64 hex digits>' });
     cluster.field('hasWorkers').boolean();
   }
@@ -223,7 +271,7 @@ export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBu
   }
   const kubeadm = root.field('kubeadm');
   if (kubeadm.mapping(['config'])) checkKubeadmConfig(kubeadm.field('config'), role);
-  readPki(root.field('pki'), role);
+  readPki(root.field('pki'), role, caCertificate);
   const runtime = root.field('runtime');
   if (runtime.mapping(['criSocket', 'sandboxImage', 'registryMirrors'])) {
     runtime.field('criSocket').string({ pattern: /^unix:\/\/\/.+/, expected: 'unix:///path' });

@@ -1,14 +1,15 @@
 // Assembles one machine's node bundle from the cluster spec and its state. Pure: the
 // same spec and state give the same bundle. Control planes get the eight shared PKI
-// files; workers get only the CA certificate, its hash and the token.
+// files (six carried, two derived on the machine); workers get only the CA certificate,
+// its hash and the token.
 import {
   BUNDLE_API_VERSION,
   BUNDLE_KIND,
-  SHARED_PKI_FILES,
+  BUNDLED_PKI_FILES,
   type AddonRef,
+  type BundledPkiFile,
   type NodeBundle,
   type PkiFile,
-  type SharedPkiFile,
 } from '../bootstrap/bundle.ts';
 import { sandboxImage } from '../images/kubernetes-versions.ts';
 import { CRI_SOCKET } from './kubeadm/node-registration.ts';
@@ -25,18 +26,16 @@ export interface PodNetworkTemplate {
   images: readonly string[];
 }
 
-function sharedPkiFiles(pki: ClusterPki): PkiFile[] {
-  const contents: Record<SharedPkiFile, string> = {
-    'ca.crt': pki.ca.cert,
+function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
+  const contents: Record<BundledPkiFile, string> = {
     'ca.key': pki.ca.key,
     'front-proxy-ca.crt': pki.frontProxyCa.cert,
     'front-proxy-ca.key': pki.frontProxyCa.key,
     'etcd/ca.crt': pki.etcdCa.cert,
     'etcd/ca.key': pki.etcdCa.key,
     'sa.key': pki.serviceAccount.key,
-    'sa.pub': pki.serviceAccount.pub,
   };
-  return SHARED_PKI_FILES.map((path) => ({ path, content: contents[path] }));
+  return BUNDLED_PKI_FILES.map((path) => ({ path, content: contents[path] }));
 }
 
 function podNetworkAddon(spec: ClusterSpec, template: PodNetworkTemplate): AddonRef {
@@ -68,7 +67,7 @@ export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: Clu
       ...(node.address === undefined ? {} : { address: node.address }),
     },
     kubeadm: { config: renderKubeadmConfig({ spec, node, token: state.token, caCertHash: caHash }) },
-    pki: node.role === 'control-plane' ? sharedPkiFiles(state.pki) : [],
+    pki: node.role === 'control-plane' ? bundledPkiFiles(state.pki) : [],
     runtime: {
       criSocket: CRI_SOCKET,
       sandboxImage: sandboxImage(spec.kubernetesVersion, spec.imageRepository),

@@ -165,14 +165,12 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
     kubeadm: { config: kubeadmConfig(role, endpoint, hash) },
     pki: controlPlane
       ? [
-          { path: 'ca.crt', content: pki.caCert },
           { path: 'ca.key', content: pki.caKey },
           { path: 'front-proxy-ca.crt', content: pki.frontProxyCert },
           { path: 'front-proxy-ca.key', content: pki.frontProxyKey },
           { path: 'etcd/ca.crt', content: pki.etcdCert },
           { path: 'etcd/ca.key', content: pki.etcdKey },
           { path: 'sa.key', content: pki.saKey },
-          { path: 'sa.pub', content: pki.saPub },
         ]
       : [],
     runtime: {

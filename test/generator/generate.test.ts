@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments } from 'yaml';
-import { BUNDLE_PATH, parseBundle } from '../../bootstrap/bundle.ts';
+import { BUNDLE_PATH, parseBundle, sharedPkiFiles } from '../../bootstrap/bundle.ts';
 import { checkDocument } from '../../generator/kubeadm/v1beta4-schema.ts';
 import { cloudInitSchema, decodeUserData, writtenFiles } from '../helpers/cloud-init.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -115,7 +115,11 @@ generateSuite('roles: cp-1 initialises with the token, cp-2 joins as control pla
     assert.ok(bundles[worker]!.kubeadm.config.includes(bundles[worker]!.cluster.caCertHash));
     assert.not.match(bundles[worker]!.kubeadm.config, /unsafeSkipCAVerification/);
   }
-  assert.is(bundles['cp-1']!.pki.length, 8);
+  assert.is(bundles['cp-1']!.pki.length, 6);
+  // The agent derives ca.crt and sa.pub: the eight files it writes equal the state's, byte for byte.
+  for (const file of sharedPkiFiles(bundles['cp-2']!)) {
+    assert.is(file.content, readFileSync(join(dir, 'out/state/pki', file.path), 'utf8'), file.path);
+  }
   assert.is(bundles['w-1']!.pki.length, 0);
   assert.is(bundles['w-2']!.node.arch, 'arm64');
   assert.is(bundles['cp-1']!.addons[0]!.name, 'flannel');

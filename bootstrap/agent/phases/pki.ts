@@ -1,7 +1,7 @@
 // Control planes get the 8 shared files before kubeadm runs: kubeadm reuses a CA it
 // finds instead of making a new one, so every control plane signs with the same CAs.
 // `kubeadm reset` deletes them, so the kubeadm phase puts them back before each try.
-import { isPrivateKeyFile, SHARED_PKI_FILES } from '../../bundle.ts';
+import { isPrivateKeyFile, sharedPkiFiles, SHARED_PKI_FILES } from '../../bundle.ts';
 import type { PhaseContext } from '../context.ts';
 import { PKI_DIR } from '../paths.ts';
 import type { Phase } from '../phase.ts';
@@ -17,11 +17,11 @@ export function isControlPlane(ctx: PhaseContext): boolean {
 export async function writeSharedPki(ctx: PhaseContext): Promise<void> {
   await ctx.host.makeDirectory(PKI_DIR, 0o700);
   await ctx.host.makeDirectory(`${PKI_DIR}/etcd`, 0o700);
-  for (const file of ctx.bundle.pki) await ctx.host.writeFile(`${PKI_DIR}/${file.path}`, file.content, modeOf(file.path));
+  for (const file of sharedPkiFiles(ctx.bundle)) await ctx.host.writeFile(`${PKI_DIR}/${file.path}`, file.content, modeOf(file.path));
 }
 
 async function sharedPkiInPlace(ctx: PhaseContext): Promise<boolean> {
-  for (const file of ctx.bundle.pki) {
+  for (const file of sharedPkiFiles(ctx.bundle)) {
     const path = `${PKI_DIR}/${file.path}`;
     if ((await ctx.host.stat(path))?.mode !== modeOf(file.path)) return false;
     if ((await ctx.host.readFile(path)) !== file.content) return false;
@@ -35,7 +35,7 @@ export const pki: Phase = {
   runIf: isControlPlane,
   async run(ctx) {
     await writeSharedPki(ctx);
-    ctx.log.info(`wrote ${ctx.bundle.pki.length} files into ${PKI_DIR}`);
+    ctx.log.info(`wrote ${SHARED_PKI_FILES.length} files into ${PKI_DIR}`);
   },
   isDone: sharedPkiInPlace,
 };
