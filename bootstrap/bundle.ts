@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { KubeseedError } from './errors.ts';
 import { Cursor, ProblemSink, yamlProblems } from './fields.ts';
+import { expandRsaKey, type RsaPrimes } from './rsa-key.ts';
 
 export const BUNDLE_API_VERSION = 'kubeseed.dev/v1alpha1';
 export const BUNDLE_KIND = 'NodeBundle';
@@ -29,8 +30,9 @@ export type SharedPkiFile = (typeof SHARED_PKI_FILES)[number];
 
 /**
  * What a control-plane bundle carries: the shared files nothing else can give. ca.crt
- * travels once, as cluster.caCertificate, and sa.pub is derived from sa.key; with
- * RSA-2048 that keeps an init node's user-data under 8 KiB gzipped.
+ * travels once, as cluster.caCertificate, and sa.pub is derived from sa.key; with RSA
+ * keys carried as their primes, that keeps an RSA-2048 init node's user-data under
+ * 8 KiB gzipped.
  */
 export const BUNDLED_PKI_FILES = ['ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key', 'sa.key'] as const;
 export type BundledPkiFile = (typeof BUNDLED_PKI_FILES)[number];
@@ -39,10 +41,10 @@ export function isPrivateKeyFile(path: SharedPkiFile): boolean {
   return path.endsWith('.key');
 }
 
-export interface PkiFile {
-  path: BundledPkiFile;
-  content: string;
-}
+/** A file as PEM, or an RSA private key as its primes, from which the agent rebuilds the exact PEM. */
+export type PkiFile =
+  | { path: BundledPkiFile; content: string; rsaPrimes?: never }
+  | { path: BundledPkiFile; rsaPrimes: RsaPrimes; content?: never };
 
 export interface RegistryMirror {
   /** The registry being mirrored, as containerd names it under certs.d (e.g. `registry.k8s.io`). */
@@ -116,15 +118,35 @@ const DNS_1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const K8S_VERSION = /^\d+\.\d+\.\d+$/;
 const ABSOLUTE_PATH = /^\/[^\0]*$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function readRsaPrimes(cursor: Cursor): RsaPrimes | undefined {
+  if (!cursor.mapping(['p', 'q', 'e'])) return undefined;
+  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) => cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits' }));
+  return p && q && e ? { p, q, e } : undefined;
+}
+
+function readPkiFile(item: Cursor): PkiFile | undefined {
+  const path = item.field('path').oneOf(BUNDLED_PKI_FILES);
+  const content = item.field('content');
+  const rsaPrimes = item.field('rsaPrimes');
+  if (content.present === rsaPrimes.present) return item.fail('needs exactly one of content (PEM) or rsaPrimes');
+  if (content.present) {
+    const pem = content.string({ pattern: PEM_ANY, expected: 'a PEM block' });
+    return path && pem ? { path, content: pem } : undefined;
+  }
+  if (path && !isPrivateKeyFile(path)) return rsaPrimes.fail(`only a private key travels as primes, not ${path}`);
+  const primes = readRsaPrimes(rsaPrimes);
+  return path && primes ? { path, rsaPrimes: primes } : undefined;
+}
 
 function readPki(cursor: Cursor, role: BootstrapRole | undefined, caCertificate: string | undefined): PkiFile[] | undefined {
   const items = cursor.list({ required: false }) ?? [];
   const files: PkiFile[] = [];
   for (const item of items) {
-    if (!item.mapping(['path', 'content'])) continue;
-    const path = item.field('path').oneOf(BUNDLED_PKI_FILES);
-    const content = item.field('content').string({ pattern: PEM_ANY, expected: 'a PEM block' });
-    if (path && content) files.push({ path, content });
+    if (!item.mapping(['path', 'content', 'rsaPrimes'])) continue;
+    const file = readPkiFile(item);
+    if (file) files.push(file);
   }
   if (role === 'worker' && items.length > 0) {
     return cursor.fail('a worker bundle must not carry PKI files: workers never get a CA private key');
@@ -138,25 +160,33 @@ function readPki(cursor: Cursor, role: BootstrapRole | undefined, caCertificate:
   return files;
 }
 
-function publicKeyOf(pem: string): Buffer | undefined {
+function pemOf(file: PkiFile): string {
+  return file.content ?? expandRsaKey(file.rsaPrimes);
+}
+
+function publicKeyOf(file: PkiFile | string): Buffer | undefined {
   try {
-    return createPublicKey(pem).export({ type: 'spki', format: 'der' });
+    return createPublicKey(typeof file === 'string' ? file : pemOf(file)).export({ type: 'spki', format: 'der' });
   } catch {
     return undefined;
   }
 }
 
-/** Keys must parse and match their certificates: kubeadm would otherwise make new CAs and split the cluster. */
+/**
+ * Keys must parse and match their certificates: kubeadm would otherwise make new CAs and
+ * split the cluster. A key rebuilt from corrupted primes is a different key, caught here.
+ */
 function checkKeys(cursor: Cursor, files: readonly PkiFile[], caCertificate: string | undefined): void {
-  const content = new Map(files.map((file) => [file.path, file.content]));
+  const byPath = new Map(files.map((file) => [file.path, file]));
+  const certificateAt = (path: BundledPkiFile) => byPath.get(path)?.content;
   const pairs: Array<[BundledPkiFile, string | undefined]> = [
     ['ca.key', caCertificate],
-    ['front-proxy-ca.key', content.get('front-proxy-ca.crt')],
-    ['etcd/ca.key', content.get('etcd/ca.crt')],
+    ['front-proxy-ca.key', certificateAt('front-proxy-ca.crt')],
+    ['etcd/ca.key', certificateAt('etcd/ca.crt')],
     ['sa.key', undefined],
   ];
   for (const [keyPath, certificate] of pairs) {
-    const key = content.get(keyPath);
+    const key = byPath.get(keyPath);
     const fromKey = key === undefined ? undefined : publicKeyOf(key);
     if (fromKey === undefined) {
       cursor.fail(`${keyPath} is not a private key`);
@@ -169,7 +199,7 @@ function checkKeys(cursor: Cursor, files: readonly PkiFile[], caCertificate: str
 /** The eight files kubeadm expects in /etc/kubernetes/pki, from a control-plane bundle. */
 export function sharedPkiFiles(bundle: NodeBundle): Array<{ path: SharedPkiFile; content: string }> {
   if (bundle.pki.length === 0) return [];
-  const content = new Map<SharedPkiFile, string>(bundle.pki.map((file) => [file.path, file.content]));
+  const content = new Map<SharedPkiFile, string>(bundle.pki.map((file) => [file.path, pemOf(file)]));
   content.set('ca.crt', bundle.cluster.caCertificate);
   content.set('sa.pub', createPublicKey(content.get('sa.key')!).export({ type: 'spki', format: 'pem' }).toString());
   return SHARED_PKI_FILES.map((path) => ({ path, content: content.get(path)! }));

@@ -1,11 +1,7 @@
-// Checks for the agent's images phase, pure but for reading the archive: is the air-gap
-// archive the one the bundle names, and after the import, is every required image in
+// Checks for the agent's images phase: after the import, is every required image in
 // containerd? Names are compared the way containerd files them (docker.io/library/ added,
 // `latest` for a bare name, a digest standing for the image whatever the tag), so
 // `pause:3.10` and `docker.io/library/pause:3.10` are one image.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { KubeseedError } from '../bootstrap/errors.ts';
 import { type ImageReference, containerdName, parseReference } from './registry/reference.ts';
 
 const TABLE_HEADER = /^REF\s+TYPE\s+DIGEST\b/;
@@ -47,19 +43,4 @@ export function missingImages(required: readonly string[], present: readonly str
     return image ? [containerdName(image)] : [];
   }));
   return [...new Set(required)].filter((reference) => !have.has(containerdName(parseReference(reference))));
-}
-
-/** Streams the archive through sha256 and throws unless it is `expected` (64 hex digits). */
-export async function verifyArchiveSha256(path: string, expected: string): Promise<void> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new KubeseedError('io', `image archive ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}; the machine image must carry it where the node bundle's images.archives says`);
-  }
-  const actual = hash.digest('hex');
-  if (actual !== expected.toLowerCase()) {
-    throw new KubeseedError('io', `image archive ${path} has sha256 ${actual}, but the node bundle expects ${expected}: the archive is damaged or from another build; rebuild the machine image with the archive the bundle was generated for`);
-  }
 }

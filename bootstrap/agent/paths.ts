@@ -8,6 +8,8 @@ export const COMPLETED_PATH = `${STATE_DIR}/completed.json`;
 export const LOG_PATH = '/var/log/kubeseed-boot.log';
 
 export const KUBEADM_CONFIG_PATH = '/etc/kubeseed/kubeadm.yaml';
+/** A join node's ClusterConfiguration for `kubeadm config images list`: its own config is a JoinConfiguration. */
+export const IMAGES_CONFIG_PATH = '/etc/kubeseed/images-config.yaml';
 export const ADDONS_DIR = '/etc/kubeseed/addons';
 export const TEMPLATES_DIR = '/usr/share/kubeseed/templates';
 

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NodeHost } from '../../bootstrap/node-host.ts';
-import { cleanup, commands, findCall, freePort, makeBundle, makeFixture, makePki, runAgent, startAgent, startApiServer, state } from './helpers.ts';
+import { cleanup, commands, findCall, freePort, makeBundle, makeFixture, makePki, startAgent, startApiServer, state } from './helpers.ts';
 
 const test = suite('agent: waiting for the API server');
 test.after(cleanup);

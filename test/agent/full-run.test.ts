@@ -32,7 +32,16 @@ function hostCommands(name: string): string[] {
   return ['modprobe overlay', 'modprobe br_netfilter', 'sysctl --system', 'swapoff -a', `hostname ${name}`];
 }
 
-const RUNTIME_COMMANDS = ['systemctl restart containerd', `ctr --address /run/containerd/containerd.sock -n k8s.io images import ${ARCHIVE_PATH}`];
+const CTR = 'ctr --address /run/containerd/containerd.sock -n k8s.io';
+
+function runtimeCommands(imagesConfig: string): string[] {
+  return [
+    'systemctl restart containerd',
+    `${CTR} images import ${ARCHIVE_PATH}`,
+    `kubeadm config images list --config ${imagesConfig}`,
+    `${CTR} images ls -q`,
+  ];
+}
 
 function checkCommonFiles(fixture: Fixture): void {
   assert.is(file(fixture, '/etc/modules-load.d/kubeseed.conf'), '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.\noverlay\nbr_netfilter\n');
@@ -111,7 +120,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   assert.equal(commands(fixture), [
     'kubeadm version -o short',
     ...hostCommands('cp-1'),
-    ...RUNTIME_COMMANDS,
+    ...runtimeCommands(CONFIG),
     'systemctl enable kubelet.service',
     `kubeadm init --config ${CONFIG}`,
     'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
@@ -144,7 +153,7 @@ test('control-plane join: full run with stand-in kubeadm waits for a TLS API ser
     assert.equal(commands(fixture), [
       'kubeadm version -o short',
       ...hostCommands('cp-2'),
-      ...RUNTIME_COMMANDS,
+      ...runtimeCommands('/etc/kubeseed/images-config.yaml'),
       'systemctl enable kubelet.service',
       `kubeadm join --config ${CONFIG}`,
     ]);
@@ -170,7 +179,7 @@ test('worker: full run with stand-in kubeadm joins without any CA key', async ()
     assert.equal(commands(fixture), [
       'kubeadm version -o short',
       ...hostCommands('worker-1'),
-      ...RUNTIME_COMMANDS,
+      ...runtimeCommands('/etc/kubeseed/images-config.yaml'),
       'systemctl enable kubelet.service',
       `kubeadm join --config ${CONFIG}`,
     ]);

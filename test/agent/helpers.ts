@@ -16,7 +16,20 @@ export const REPO = resolve(import.meta.dirname, '../..');
 export const STAND_INS = join(REPO, 'test/stand-ins');
 export const TOKEN = '7f3k2q.9x8w7v6u5t4s3r2q';
 export const ARCHIVE_PATH = '/var/lib/kubeseed-images/k8s-1.33.2.tar';
-export const ARCHIVE_CONTENT = 'stand-in image archive\n';
+/** What the images phase needs besides kubeadm's own list (the stand-in kubeadm prints it for 1.33). */
+export const ADDON_IMAGE = 'ghcr.io/flannel-io/flannel:v0.28.9';
+/** The images the stand-in archive holds: the stand-in ctr imports the names it lists. */
+export const ARCHIVE_IMAGES = [
+  'registry.k8s.io/kube-apiserver:v1.33.2',
+  'registry.k8s.io/kube-controller-manager:v1.33.2',
+  'registry.k8s.io/kube-scheduler:v1.33.2',
+  'registry.k8s.io/kube-proxy:v1.33.2',
+  'registry.k8s.io/coredns/coredns:v1.12.0',
+  'registry.k8s.io/pause:3.10',
+  'registry.k8s.io/etcd:3.5.21-0',
+  ADDON_IMAGE,
+];
+export const ARCHIVE_CONTENT = `# stand-in image archive\n${ARCHIVE_IMAGES.join('\n')}\n`;
 export const TEMPLATE_PATH = '/usr/share/kubeseed/templates/flannel/v0.26.0/manifest.yaml';
 export const TEMPLATE = 'kind: ConfigMap\ndata:\n  net-conf.json: \'{"Network": "${POD_CIDR}"}\'\n';
 export const SOCKET = '/run/containerd/containerd.sock';
@@ -178,7 +191,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
       sandboxImage: 'registry.k8s.io/pause:3.10',
       registryMirrors: [{ host: 'registry.k8s.io', endpoints: ['https://mirror.internal:5000'], caCertificate: pki.caCert }],
     },
-    images: { archives: [{ path: ARCHIVE_PATH, sha256: sha256(ARCHIVE_CONTENT) }], required: [] },
+    images: { archives: [{ path: ARCHIVE_PATH, sha256: sha256(ARCHIVE_CONTENT) }], required: [ADDON_IMAGE] },
     addons: role === 'init' ? [{ name: 'flannel', version: 'v0.26.0', sha256: sha256(TEMPLATE), parameters: { POD_CIDR: '10.244.0.0/16' } }] : [],
   };
 }

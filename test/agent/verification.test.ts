@@ -1,12 +1,12 @@
 // What the agent checks before it uses something, in-process against a temporary root:
 // image archives and add-on templates against the bundle's sha256, and the host phase's
 // tolerance of a container (modules loaded already, /proc/sys read-only but right).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/agent/cli.ts';
-import { ARCHIVE_PATH, CapturingHost, TEMPLATE_PATH, cleanup, commands, control, exists, makeBundle, makeFixture, sha256, state, type Fixture } from './helpers.ts';
+import { ADDON_IMAGE, ARCHIVE_PATH, CapturingHost, SOCKET, TEMPLATE_PATH, cleanup, commands, control, exists, makeBundle, makeFixture, sha256, state, type Fixture } from './helpers.ts';
 
 const test = suite('agent: verification before use');
 test.after(cleanup);
@@ -24,6 +24,27 @@ test('a damaged image archive → images phase fails naming both hashes; stand-i
   assert.match(host.output, new RegExp(`image archive ${ARCHIVE_PATH} has sha256 [0-9a-f]{64}, the bundle expects [0-9a-f]{64}`));
   assert.equal(commands(fixture), []);
   assert.is(state(fixture).phases.images?.status, 'failed');
+});
+
+test('an image in no archive → images phase stops naming it, before any stand-in kubeadm init or join', async () => {
+  const bundle = makeBundle('worker');
+  const fixture = makeFixture({ ...bundle, runtime: { ...bundle.runtime, registryMirrors: [] }, images: { ...bundle.images, required: [ADDON_IMAGE, 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel2'] } });
+  put(fixture, SOCKET, '');
+  const host = new CapturingHost(fixture);
+  assert.is(await runCli(['phase', 'images'], host), 1);
+  assert.match(host.output, /1 image\(s\) are in no archive and this node has no registry mirror to pull them from/);
+  assert.match(host.output, /images: ghcr\.io\/flannel-io\/flannel-cni-plugin:v1\.9\.1-flannel2 is missing/);
+  assert.not.ok(commands(fixture).some((command) => / (init|join) /.test(command)));
+  assert.is(readFileSync(join(fixture.root, '/etc/kubeseed/images-config.yaml'), 'utf8').split('\n').slice(1).join('\n'), 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.33.2\nimageRepository: registry.k8s.io\n');
+});
+
+test('an image in no archive on a node with registry mirrors → a warning, the phase goes on', async () => {
+  const bundle = makeBundle('worker');
+  const fixture = makeFixture({ ...bundle, images: { ...bundle.images, required: ['ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel2'] } });
+  put(fixture, SOCKET, '');
+  const host = new CapturingHost(fixture);
+  assert.is(await runCli(['phase', 'images'], host), 0, host.output);
+  assert.match(host.output, /WARN images not in the image archives, to be pulled through the registry mirrors: ghcr\.io\/flannel-io\/flannel-cni-plugin/);
 });
 
 test('no image archives in the bundle → the images phase has nothing to do', async () => {

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../bootstrap/errors.ts';
 import { bundleImages } from '../../images/bundle.ts';
 import { imagesCommand } from '../../images/bundle-command.ts';
-import { missingImages, parseCtrImagesList, verifyArchiveSha256 } from '../../images/completeness.ts';
+import { missingImages, parseCtrImagesList } from '../../images/completeness.ts';
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME } from '../../images/oci-archive.ts';
 import { RegistryClient } from '../../images/registry/client.ts';
 import { type TestContainerd, startContainerd } from '../helpers/containerd.ts';
@@ -141,7 +141,6 @@ airGap('the checksum file is sha256sum\'s format, and the same images give the s
   await run('sha256sum', ['--check', '--strict', 'images.tar.sha256'], { cwd: join(first, '..') });
   assert.is(readFileSync(`${first}.sha256`, 'utf8'), `${a.sha256}  images.tar\n`);
   assert.is(b.sha256, a.sha256);
-  await verifyArchiveSha256(first, a.sha256);
 });
 
 airGap('containerd imports the archive: every name at the registry\'s digest, runnable', async (state) => {

@@ -1,11 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeseedError } from '../../bootstrap/errors.ts';
-import { missingImages, parseCtrImagesList, verifyArchiveSha256 } from '../../images/completeness.ts';
+import { missingImages, parseCtrImagesList } from '../../images/completeness.ts';
 
 const completeness = suite('image completeness');
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
@@ -33,32 +28,6 @@ completeness('ctr\'s quiet listing and its table both parse; the table also yiel
   assert.equal(present, ['ghcr.io/kube-vip/kube-vip:v1.2.4', `ghcr.io/kube-vip/kube-vip@${DIGEST}`]);
   assert.equal(missingImages([`ghcr.io/kube-vip/kube-vip@${DIGEST}`, 'ghcr.io/kube-vip/kube-vip:v1.2.4'], present), []);
   assert.equal(parseCtrImagesList(''), []);
-});
-
-completeness('the archive checksum is verified by streaming; a mismatch or absence says what to do', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-sha-'));
-  try {
-    const archive = join(dir, 'images.tar');
-    const content = Buffer.alloc(3 * 1024 * 1024, 7);
-    writeFileSync(archive, content);
-    const sha = createHash('sha256').update(content).digest('hex');
-    await verifyArchiveSha256(archive, sha);
-    await verifyArchiveSha256(archive, sha.toUpperCase());
-    for (const [path, expected, message] of [
-      [archive, 'f'.repeat(64), /rebuild the machine image/],
-      [join(dir, 'missing.tar'), sha, /no such file/],
-    ] as const) {
-      try {
-        await verifyArchiveSha256(path, expected);
-        assert.unreachable(path);
-      } catch (error) {
-        assert.instance(error, KubeseedError);
-        assert.match((error as Error).message, message);
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 completeness.run();
