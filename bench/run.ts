@@ -1,10 +1,12 @@
 // `npm run bench`: every speed and size goal of the project, measured in one run.
 import { benchAgentBinary } from './agent-binary.ts';
+import { benchAgentStart } from './agent-start.ts';
 import { benchGenerate } from './generate.ts';
 import { runImagesBench } from './images.ts';
 
 await benchGenerate();
 console.log();
 await benchAgentBinary();
+await benchAgentStart();
 console.log();
 await runImagesBench();
