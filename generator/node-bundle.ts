@@ -1,16 +1,18 @@
 // Assembles one machine's node bundle from the cluster spec and its state. Pure: the
 // same spec and state give the same bundle. Control planes get the eight shared PKI
-// files (six carried, two derived on the machine); workers get only the CA certificate,
-// its hash and the token.
+// files (six carried, two derived on the machine; RSA keys as their primes); workers get
+// only the CA certificate, its hash and the token.
 import {
   BUNDLE_API_VERSION,
   BUNDLE_KIND,
   BUNDLED_PKI_FILES,
+  isPrivateKeyFile,
   type AddonRef,
   type BundledPkiFile,
   type NodeBundle,
   type PkiFile,
 } from '../bootstrap/bundle.ts';
+import { compactRsaKey } from '../bootstrap/rsa-key.ts';
 import { sandboxImage } from '../images/kubernetes-versions.ts';
 import { CRI_SOCKET } from './kubeadm/node-registration.ts';
 import { renderKubeadmConfig } from './kubeadm/render.ts';
@@ -26,7 +28,7 @@ export interface PodNetworkTemplate {
   images: readonly string[];
 }
 
-function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
+export function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
   const contents: Record<BundledPkiFile, string> = {
     'ca.key': pki.ca.key,
     'front-proxy-ca.crt': pki.frontProxyCa.cert,
@@ -35,7 +37,11 @@ function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
     'etcd/ca.key': pki.etcdCa.key,
     'sa.key': pki.serviceAccount.key,
   };
-  return BUNDLED_PKI_FILES.map((path) => ({ path, content: contents[path] }));
+  return BUNDLED_PKI_FILES.map((path) => {
+    const content = contents[path];
+    const rsaPrimes = isPrivateKeyFile(path) ? compactRsaKey(content) : undefined;
+    return rsaPrimes ? { path, rsaPrimes } : { path, content };
+  });
 }
 
 function podNetworkAddon(spec: ClusterSpec, template: PodNetworkTemplate): AddonRef {

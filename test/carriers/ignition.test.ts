@@ -162,7 +162,7 @@ ignitionSuite('real Ignition writes the bundle 0600, downloads and verifies the 
     assert.is(text, bundleOf('cp-1'));
     const bundle = parseBundle(text);
     assert.is(bundle.node.name, 'cp-1');
-    assert.is(bundle.pki.length, 8);
+    assert.is(bundle.pki.length, 6);
     const agentPath = join(applied.root, AGENT_PATH);
     assert.is(statSync(agentPath).mode & 0o777, 0o755);
     assert.ok(readFileSync(agentPath).equals(AGENT));
