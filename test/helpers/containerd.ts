@@ -1,7 +1,8 @@
 // A private containerd for the tests: its own root, state and socket in a temp dir, only the
 // plugins an image import needs (no CRI, no remote snapshotters, nothing under /opt), driven
 // with `ctr --address`. It never touches the host's containerd.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { startDaemon } from './daemon.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,22 +45,13 @@ export async function startContainerd(): Promise<TestContainerd> {
     `  address = "${socket}.ttrpc"`,
     '',
   ].join('\n'));
-  const child: ChildProcess = spawn('containerd', ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // Should the test process die without its after-hooks, the daemon goes with it.
-  const orphanGuard = () => child.kill('SIGKILL');
-  process.once('exit', orphanGuard);
+  const daemon = startDaemon('containerd', ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child } = daemon;
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const ctr = async (args: string[], namespace = 'k8s.io') => (await run('ctr', ['--address', socket, '-n', namespace, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
   const stop = async () => {
-    process.off('exit', orphanGuard);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 10_000;

@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { KubeseedError } from '../../bootstrap/errors.ts';
 import { runCli } from './run-cli.ts';
 
 export const SPEC = `apiVersion: kubeseed.dev/v1alpha1
@@ -60,4 +62,17 @@ export async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; std
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
   }
+}
+
+/** Asserts that `fn` throws a KubeseedError with this code and a message matching `message`. */
+export async function rejectsWith(fn: () => Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  try {
+    await captured(fn);
+  } catch (error) {
+    assert.instance(error, KubeseedError, (error as Error).message);
+    assert.is((error as KubeseedError).code, code);
+    assert.match((error as Error).message, message);
+    return;
+  }
+  assert.unreachable('expected a KubeseedError');
 }

@@ -2,7 +2,8 @@
 // own config, filesystem storage in a temp dir and plain HTTP on 127.0.0.1:<free port>;
 // images go in with skopeo. Also a small proxy that stands in front of it on loopback to
 // count requests, demand token auth, or corrupt one blob on the way.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { startDaemon } from './daemon.ts';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -67,22 +68,13 @@ export async function startRegistry(): Promise<TestRegistry> {
     `  addr: ${host}`,
     '',
   ].join('\n'));
-  const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  // Should the test process die without its after-hooks, the daemon goes with it.
-  const orphanGuard = () => child.kill('SIGKILL');
-  process.once('exit', orphanGuard);
+  const daemon = startDaemon(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child } = daemon;
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = async () => {
-    process.off('exit', orphanGuard);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -3,12 +3,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, tr
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeseedError } from '../../bootstrap/errors.ts';
 import { mediaCommand } from '../../generator/media-command.ts';
 import { withMemoryCgroup } from '../../generator/media/pi.ts';
 import { stepProgress } from '../../generator/media/progress.ts';
 import { cloudInitSchema, decodeUserData } from '../helpers/cloud-init.ts';
-import { captured, generateOut, type GeneratedOut } from '../helpers/generated-out.ts';
+import { captured, generateOut, rejectsWith, type GeneratedOut } from '../helpers/generated-out.ts';
 import { readNocloudSeed } from '../helpers/nocloud.ts';
 
 const SECTOR = 512;
@@ -83,15 +82,8 @@ function fsckBootPartition(image: string): void {
   assert.is(fsck.status, 0, `${fsck.stdout}${fsck.stderr}`);
 }
 
-async function rejects(args: string[], code: string, message: RegExp): Promise<void> {
-  try {
-    await captured(() => mediaCommand(args));
-    assert.unreachable(args.join(' '));
-  } catch (error) {
-    assert.instance(error, KubeseedError, (error as Error).message);
-    assert.is((error as KubeseedError).code, code);
-    assert.match((error as Error).message, message);
-  }
+function rejects(args: string[], code: string, message: RegExp): Promise<void> {
+  return rejectsWith(() => mediaCommand(args), code, message);
 }
 
 const piSuite = suite('kubeseed media pi: a Raspberry Pi boot partition as a NoCloud seed');

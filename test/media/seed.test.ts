@@ -3,21 +3,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeseedError } from '../../bootstrap/errors.ts';
 import { mediaCommand } from '../../generator/media-command.ts';
 import { cloudInitSchema, decodeUserData } from '../helpers/cloud-init.ts';
-import { captured, generateOut, type GeneratedOut } from '../helpers/generated-out.ts';
+import { captured, generateOut, rejectsWith, type GeneratedOut } from '../helpers/generated-out.ts';
 import { readNocloudSeed } from '../helpers/nocloud.ts';
 
-async function rejects(args: string[], code: string, message: RegExp): Promise<void> {
-  try {
-    await captured(() => mediaCommand(args));
-    assert.unreachable(args.join(' '));
-  } catch (error) {
-    assert.instance(error, KubeseedError, (error as Error).message);
-    assert.is((error as KubeseedError).code, code);
-    assert.match((error as Error).message, message);
-  }
+function rejects(args: string[], code: string, message: RegExp): Promise<void> {
+  return rejectsWith(() => mediaCommand(args), code, message);
 }
 
 const seedSuite = suite('kubeseed media seed: a NoCloud ISO cloud-init reads');
