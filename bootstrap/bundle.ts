@@ -122,7 +122,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function readRsaPrimes(cursor: Cursor): RsaPrimes | undefined {
   if (!cursor.mapping(['p', 'q', 'e'])) return undefined;
-  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) => cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits' }));
+  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) => cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits', secret: true }));
   return p && q && e ? { p, q, e } : undefined;
 }
 
@@ -132,7 +132,7 @@ function readPkiFile(item: Cursor): PkiFile | undefined {
   const rsaPrimes = item.field('rsaPrimes');
   if (content.present === rsaPrimes.present) return item.fail('needs exactly one of content (PEM) or rsaPrimes');
   if (content.present) {
-    const pem = content.string({ pattern: PEM_ANY, expected: 'a PEM block' });
+    const pem = content.string({ pattern: PEM_ANY, expected: 'a PEM block', secret: true });
     return path && pem ? { path, content: pem } : undefined;
   }
   if (path && !isPrivateKeyFile(path)) return rsaPrimes.fail(`only a private key travels as primes, not ${path}`);

@@ -78,12 +78,13 @@ export class Cursor {
     return this.value.map((_, index) => this.item(index));
   }
 
-  string(options: { required?: boolean; pattern?: RegExp; expected?: string } = {}): string | undefined {
-    const { required = true, pattern, expected } = options;
+  /** `secret` values (keys) are never quoted back in a message: errors reach logs. */
+  string(options: { required?: boolean; pattern?: RegExp; expected?: string; secret?: boolean } = {}): string | undefined {
+    const { required = true, pattern, expected, secret = false } = options;
     if (!this.present) return required ? this.fail('is required') : undefined;
-    if (typeof this.value !== 'string') return this.fail(`must be a string, not ${describe(this.value)}`);
+    if (typeof this.value !== 'string') return this.fail(`must be a string, not ${secret ? typeof this.value : describe(this.value)}`);
     if (pattern && !pattern.test(this.value)) {
-      return this.fail(`${JSON.stringify(this.value)} is not valid; expected ${expected ?? pattern.source}`);
+      return this.fail(`${secret ? 'is' : `${JSON.stringify(this.value)} is`} not valid; expected ${expected ?? pattern.source}`);
     }
     return this.value;
   }

@@ -37,6 +37,15 @@ contract('a CA key that does not match its certificate is rejected before anythi
   assert.equal(problemsOf(stringify(swapped)), ['pki: ca.key does not match its certificate']);
 });
 
+contract('a malformed key is named but never quoted back: errors reach the journal', () => {
+  const bundle = makeBundle('init');
+  const secret = 'MIIEsecretkeymaterialthatmustnotleak0123456789abcdefghijklmnop';
+  const broken = { ...bundle, pki: bundle.pki.map((file) => (file.path === 'ca.key' ? { path: file.path, content: `${secret}\n` } : file)) };
+  const problems = problemsOf(stringify(broken));
+  assert.ok(problems.includes('pki[0].content: is not valid; expected a PEM block'), problems.join('\n'));
+  assert.not.ok(problems.join('\n').includes('secretkeymaterial'));
+});
+
 contract('a worker bundle with a private key is rejected', () => {
   const worker = { ...makeBundle('worker'), pki: [{ path: 'ca.key', content: makePki().caKey }] };
   assert.equal(problemsOf(stringify(worker)), ['pki: a worker bundle must not carry PKI files: workers never get a CA private key']);
@@ -108,7 +117,7 @@ rsa('only private keys travel as primes, and primes are base64url', () => {
   const certificate = withFile('etcd/ca.crt', (file) => ({ path: file.path, rsaPrimes: primes }));
   assert.equal(problemsOf(stringify(certificate)), ['pki[3].rsaPrimes: only a private key travels as primes, not etcd/ca.crt', missing('etcd/ca.crt')]);
   const padded = withFile('ca.key', (file) => ({ ...file, rsaPrimes: { ...file.rsaPrimes!, e: 'AQAB==' } }));
-  assert.equal(problemsOf(stringify(padded)), ['pki[0].rsaPrimes.e: "AQAB==" is not valid; expected base64url digits', missing('ca.key')]);
+  assert.equal(problemsOf(stringify(padded)), ['pki[0].rsaPrimes.e: is not valid; expected base64url digits', missing('ca.key')]);
 });
 
 rsa.run();
