@@ -260,22 +260,30 @@ function readAddons(cursor: Cursor, role: BootstrapRole | undefined): AddonRef[]
   return addons;
 }
 
-function checkKubeadmConfig(cursor: Cursor, role: BootstrapRole | undefined): string | undefined {
+const KIND_LINE = /^kind:[ \t]*(\S+)[ \t]*$/gm;
+
+/**
+ * The init node needs an InitConfiguration, the others a JoinConfiguration. The machine
+ * also parses the YAML (before anything acts on it); the generator, which has just
+ * rendered the documents from checked values, skips that for speed across many nodes.
+ */
+function checkKubeadmConfig(cursor: Cursor, role: BootstrapRole | undefined, parseYaml: boolean): string | undefined {
   const config = cursor.string();
   if (config === undefined || role === undefined) return config;
-  const kinds: unknown[] = [];
-  for (const document of parseAllDocuments(config)) {
-    if ('errors' in document && document.errors.length > 0) return cursor.fail(`is not valid YAML: ${document.errors[0]?.message}`);
-    const value = document.toJS() as { kind?: unknown } | null;
-    kinds.push(value?.kind);
+  if (parseYaml) {
+    const broken = parseAllDocuments(config).find((document) => 'errors' in document && document.errors.length > 0);
+    // The first line only: the rest quotes the config, token included.
+    if (broken) return cursor.fail(`is not valid YAML: ${yamlProblems(broken.errors)[0]?.message}`);
   }
+  const kinds = [...config.matchAll(KIND_LINE)].map((match) => match[1]);
   const expected = role === 'init' ? 'InitConfiguration' : 'JoinConfiguration';
   if (!kinds.includes(expected)) return cursor.fail(`a ${role} node needs a ${expected} document`);
   return config;
 }
 
 /** Validates a parsed bundle object; every problem is reported together. */
-export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBundle {
+export function validateBundle(value: unknown, { parseKubeadmConfig = true } = {}): NodeBundle {
+  const sink = new ProblemSink();
   const root = Cursor.root(value, sink);
   if (root.mapping(['apiVersion', 'kind', 'cluster', 'node', 'kubeadm', 'pki', 'runtime', 'images', 'addons'])) {
     root.field('apiVersion').oneOf([BUNDLE_API_VERSION]);
@@ -300,7 +308,7 @@ export function validateBundle(value: unknown, sink = new ProblemSink()): NodeBu
     node.field('address').string({ required: false });
   }
   const kubeadm = root.field('kubeadm');
-  if (kubeadm.mapping(['config'])) checkKubeadmConfig(kubeadm.field('config'), role);
+  if (kubeadm.mapping(['config'])) checkKubeadmConfig(kubeadm.field('config'), role, parseKubeadmConfig);
   readPki(root.field('pki'), role, caCertificate);
   const runtime = root.field('runtime');
   if (runtime.mapping(['criSocket', 'sandboxImage', 'registryMirrors'])) {
@@ -337,7 +345,7 @@ export function parseBundle(text: string): NodeBundle {
   return validateBundle(document.toJS());
 }
 
-/** Deterministic text: the same bundle always renders to the same bytes. */
+/** Deterministic text: the same bundle always renders to the same bytes; never an invalid bundle. */
 export function renderBundle(bundle: NodeBundle): string {
-  return stringify(validateBundle(bundle), { lineWidth: 0, blockQuote: 'literal' });
+  return stringify(validateBundle(bundle, { parseKubeadmConfig: false }), { lineWidth: 0, blockQuote: 'literal' });
 }
