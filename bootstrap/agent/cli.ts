@@ -65,6 +65,8 @@ async function run(host: Host, logger: Logger, invocation: Invocation): Promise<
   const journal = await StateJournal.open(host);
   // Only a finish recorded done: a crash inside finish leaves it running, and the walk repairs that.
   if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
+    // A bundle was validated before finish was recorded: this boot belongs in the node's log too.
+    logger.startRecording();
     logger.write('INFO', 'run', `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`);
     return;
   }

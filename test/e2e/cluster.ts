@@ -1,0 +1,111 @@
+// The cluster the e2e boots build: generated with the real CLI, as a user would, then
+// handed to machines the way each carrier does it: a NoCloud seed directory (nspawn) or a
+// seed ISO (`kubeseed media seed`, qemu). Addresses are in TEST-NET-1 (192.0.2.0/24): they
+// exist only on the loopback of a test machine's own network namespace.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBundle, type BootstrapRole, type NodeBundle } from '../../bootstrap/bundle.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const CLUSTER_SPEC = `apiVersion: kubeseed.dev/v1alpha1
+kind: Cluster
+name: e2e
+kubernetesVersion: 1.34.2
+controlPlaneEndpoint: 192.0.2.10:6443
+networking:
+  podSubnet: 10.244.0.0/16
+pki:
+  algorithm: ECDSA-P256
+nodes:
+  - name: cp-1
+    role: control-plane
+    address: 192.0.2.11
+  - name: cp-2
+    role: control-plane
+    address: 192.0.2.12
+  - name: w-1
+    role: worker
+    address: 192.0.2.21
+  - name: w-2
+    role: worker
+    address: 192.0.2.22
+`;
+
+interface NodesJson {
+  controlPlaneEndpoint: string;
+  nodes: Record<string, { bootstrap: BootstrapRole; files: { bundle: string; userData: string; metaData: string; networkConfig: string } }>;
+}
+
+export interface E2eNode {
+  name: string;
+  role: BootstrapRole;
+  /** The bundle file generate wrote, and what it says. */
+  bundlePath: string;
+  bundle: NodeBundle;
+}
+
+export class E2eCluster {
+  readonly out: string;
+  readonly endpoint: string;
+  readonly nodes: E2eNode[];
+  private readonly report: NodesJson;
+
+  /** Runs `kubeseed generate` into DIR/out. */
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'cluster.yaml'), CLUSTER_SPEC);
+    this.out = join(dir, 'out');
+    const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', this.out]);
+    if (result.code !== 0) throw new Error(`kubeseed generate failed (${result.code}): ${result.stderr}`);
+    this.report = JSON.parse(readFileSync(join(this.out, 'nodes.json'), 'utf8')) as NodesJson;
+    this.endpoint = this.report.controlPlaneEndpoint;
+    this.nodes = Object.entries(this.report.nodes).map(([name, node]) => {
+      const bundlePath = join(this.out, node.files.bundle);
+      return { name, role: node.bootstrap, bundlePath, bundle: parseBundle(readFileSync(bundlePath, 'utf8')) };
+    });
+  }
+
+  node(name: string): E2eNode {
+    const node = this.nodes.find((candidate) => candidate.name === name);
+    if (!node) throw new Error(`no node ${name} in the e2e cluster`);
+    return node;
+  }
+
+  /** A NoCloud seed directory with the node's files as generate wrote them. */
+  seedDir(name: string): string {
+    const files = this.report.nodes[name]!.files;
+    const dir = join(this.dir, 'seeds', name);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(this.out, files.userData), join(dir, 'user-data'));
+    copyFileSync(join(this.out, files.metaData), join(dir, 'meta-data'));
+    copyFileSync(join(this.out, files.networkConfig), join(dir, 'network-config'));
+    return dir;
+  }
+
+  /** The node's NoCloud seed ISO, made by `kubeseed media seed`. */
+  seedIso(name: string): string {
+    const iso = join(this.dir, `${name}-seed.iso`);
+    const result = runCli(['media', 'seed', '--node', name, '-o', iso, '--from', this.out]);
+    if (result.code !== 0) throw new Error(`kubeseed media seed failed (${result.code}): ${result.stderr}`);
+    return iso;
+  }
+
+  /**
+   * What the API server stand-in in the image (test/e2e/guest/apiserver) serves with: the
+   * endpoint and a serving certificate for its address signed by the cluster CA from the
+   * generated state, as kubeadm's apiserver certificate would be.
+   */
+  apiserverDir(name: string): string {
+    const dir = join(this.dir, 'apiserver', name);
+    mkdirSync(dir, { recursive: true });
+    const host = this.endpoint.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const pki = join(this.out, 'state', 'pki');
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    writeFileSync(join(dir, 'endpoint'), `${this.endpoint}\n`);
+    writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${host}\n`);
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'tls.key', '-out', 'tls.csr');
+    openssl('x509', '-req', '-in', 'tls.csr', '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-CAcreateserial', '-CAserial', 'ca.srl', '-days', '1', '-extfile', 'san.ext', '-out', 'tls.crt');
+    return dir;
+  }
+}

@@ -1,0 +1,113 @@
+// Boots the e2e image in systemd-nspawn with the flags the harness facts settled on: no
+// registration with a systemd that is not PID 1 here, always a private network (else the
+// guest would ask the host's network for DHCP), results bound at /out and the NoCloud seed
+// at cloud-init's seed directory.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Machine } from './machine.ts';
+
+export interface NspawnOptions {
+  /** Machine name, the hostname until cloud-init sets the node's. */
+  name: string;
+  rootfs: string;
+  /** true: changes live in memory and vanish with the boot; false: the rootfs is this machine's own disk. */
+  volatile: boolean;
+  seed: string;
+  /** Bound read-write at /out; the console log goes beside what the guest writes there. */
+  out: string;
+  /** More read-only bind mounts, host path to guest path. */
+  binds?: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** Killing systemd-nspawn alone leaves the container running: its init (nspawn's child) must die, which ends every process in it. */
+function killContainer(nspawn: ChildProcess): void {
+  const pid = nspawn.pid;
+  if (pid === undefined) return;
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // nspawn has exited already
+  }
+  for (const child of children) {
+    try {
+      process.kill(Number(child), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  if (children.length === 0) nspawn.kill('SIGKILL');
+}
+
+/** The hierarchies a container's systemd manages its units in: the named v1 one and v2 (hybrid), or v2 alone. */
+const CGROUP_HIERARCHIES = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].filter(
+  (dir) => existsSync(join(dir, 'cgroup.procs')) && (dir !== '/sys/fs/cgroup' || existsSync(join(dir, 'cgroup.controllers'))),
+);
+const CGROUP_PARENT = 'kubeseed-e2e';
+let cgroupCount = 0;
+
+/**
+ * With --keep-unit the container's systemd puts its units under nspawn's own cgroup, and
+ * this test process sits in the root one: two containers booted side by side would then
+ * share /system.slice/… and tear down each other's units. Each gets its own cgroup.
+ */
+function ownCgroups(name: string): string[] {
+  if (cgroupCount === 0) removeStaleCgroups();
+  cgroupCount += 1;
+  const dirs = CGROUP_HIERARCHIES.map((hierarchy) => join(hierarchy, CGROUP_PARENT, `${name}-${process.pid}-${cgroupCount}`));
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  return dirs;
+}
+
+/** cgroups go with rmdir only, leaves first; one still holding a process stays. */
+function removeCgroup(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
+    rmdirSync(dir);
+  } catch {
+    // gone already, or still in use
+  }
+}
+
+/** Those of test runs that were killed before they could remove them. */
+function removeStaleCgroups(): void {
+  for (const hierarchy of CGROUP_HIERARCHIES) {
+    const parent = join(hierarchy, CGROUP_PARENT);
+    if (!existsSync(parent)) continue;
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      const pid = Number(/-(\d+)-\d+$/.exec(entry.name)?.[1]);
+      if (entry.isDirectory() && pid && !existsSync(`/proc/${pid}`)) removeCgroup(join(parent, entry.name));
+    }
+  }
+}
+
+export function bootNspawn(options: NspawnOptions): Machine {
+  const binds = Object.entries(options.binds ?? {}).map(([host, guest]) => `--bind-ro=${host}:${guest}`);
+  const args = [
+    '-q',
+    '-D',
+    options.rootfs,
+    '-b',
+    '--register=no',
+    '--keep-unit',
+    '--private-network',
+    `--volatile=${options.volatile ? 'overlay' : 'no'}`,
+    `--machine=${options.name}`,
+    `--bind=${options.out}:/out`,
+    `--bind-ro=${options.seed}:/var/lib/cloud/seed/nocloud`,
+    ...binds,
+    '--console=pipe',
+  ];
+  const cgroups = ownCgroups(options.name);
+  // The shell moves itself into the container's cgroups, then becomes systemd-nspawn.
+  const enter = 'while [ "$1" != -- ]; do echo $$ >"$1/cgroup.procs" || exit 125; shift; done; shift; exec systemd-nspawn "$@"';
+  const machine = new Machine('sh', ['-c', enter, 'sh', ...cgroups, '--', ...args], {
+    console: join(options.out, 'console.log'),
+    timeoutMs: options.timeoutMs,
+    cutPower: killContainer,
+  });
+  void machine.finished.finally(() => cgroups.forEach(removeCgroup)).catch(() => undefined);
+  return machine;
+}

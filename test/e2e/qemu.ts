@@ -1,0 +1,43 @@
+// Boots the e2e disk image in qemu with a real kernel (TCG: this machine has no KVM), the
+// node's NoCloud seed ISO as a second disk and the results directory as a 9p share. The
+// disk stays pristine (-snapshot); the VM has no network card at all.
+import { join } from 'node:path';
+import type { E2eDisk } from './disk.ts';
+import { Machine } from './machine.ts';
+
+export interface QemuOptions {
+  image: E2eDisk;
+  seedIso: string;
+  /** Shared as 9p tag `out` (mounted at /out); the serial console log goes there too. */
+  out: string;
+  /** A control plane needs 2 CPUs and 1700 MiB (kubeadm's limits, checked by preflight). */
+  cpus: number;
+  memoryMiB: number;
+  timeoutMs: number;
+}
+
+export function bootQemu(options: QemuOptions): Machine {
+  const args = [
+    '-machine', 'q35',
+    '-accel', 'tcg',
+    '-cpu', 'max',
+    '-smp', String(options.cpus),
+    '-m', String(options.memoryMiB),
+    '-kernel', options.image.kernel,
+    '-initrd', options.image.initrd,
+    '-append', 'root=/dev/vda rw console=ttyS0 panic=-1',
+    '-drive', `file=${options.image.disk},if=virtio,format=raw`,
+    '-drive', `file=${options.seedIso},if=virtio,format=raw,readonly=on`,
+    '-snapshot',
+    '-virtfs', `local,path=${options.out},mount_tag=out,security_model=none,id=out`,
+    '-nic', 'none',
+    '-display', 'none',
+    '-serial', `file:${join(options.out, 'console.log')}`,
+    '-no-reboot',
+  ];
+  return new Machine('qemu-system-x86_64', args, {
+    console: join(options.out, 'qemu.log'),
+    timeoutMs: options.timeoutMs,
+    cutPower: (qemu) => qemu.kill('SIGKILL'),
+  });
+}
