@@ -41,7 +41,7 @@ test('backoff: grows, stays within [ceiling/2, ceiling], caps at 30 s', () => {
   assert.is(tests.next(), 150, 'a small base keeps its cap small');
 });
 
-test('kubeadm failures: configuration errors are told apart from transient ones', () => {
+test('kubeadm failures (stderr as real kubeadm prints it): configuration errors are told apart from transient ones', () => {
   assert.ok(isConfigError('error unmarshaling JSON: while decoding JSON: json: unknown field "foo"'));
   assert.ok(isConfigError('strict decoding error: unknown field "bogus"'));
   assert.ok(isConfigError('invalid configuration for GroupVersionKind'));

@@ -68,7 +68,7 @@ test('an unfit machine → every preflight problem named at once, phase failed',
   assert.is(state(fixture).phases.host, undefined, 'nothing ran after preflight');
 });
 
-test('missing tools and cgroup v1 → named, kubeadm version not attempted', async () => {
+test('missing tools and cgroup v1 → named, stand-in kubeadm version not attempted', async () => {
   const fixture = makeFixture(makeBundle('init'), { cgroupControllers: null });
   const host = hostFor(fixture, Date.now(), { PATH: tempDir('kubeseed-empty-path-') });
   const code = await runCli(['phase', 'preflight'], host);

@@ -66,12 +66,12 @@ function scenario(): Promise<Crashed> {
   return crashed;
 }
 
-const Crash = suite('e2e: power cut during kubeadm init, then the next boot (systemd-nspawn)');
+const Crash = suite('e2e: power cut during stand-in kubeadm init, then the next boot (systemd-nspawn)');
 
 Crash.after(() => work.finish());
 
 Crash(
-  'the power cut left kubeadm running in the state file and its files on disk',
+  'the power cut left the stand-in kubeadm running in the state file and its files on disk',
   work.check(async () => {
     const { stateAtCrash, leftovers } = await scenario();
     assert.is(stateAtCrash.phases.kubeadm?.status, 'running');
@@ -82,7 +82,7 @@ Crash(
 );
 
 Crash(
-  'the next boot reset the interrupted try and ran kubeadm init again',
+  'the next boot reset the interrupted try and ran stand-in kubeadm init again',
   work.check(async () => {
     const { after, callsBeforeCrash } = await scenario();
     const commands = after.standins.commands();

@@ -51,7 +51,7 @@ function cluster(): Promise<Booted> {
   return booted;
 }
 
-const FirstBoot = suite('e2e: first boot of a cluster in systemd-nspawn');
+const FirstBoot = suite('e2e: first boot of a cluster in systemd-nspawn (stand-in kubeadm, kubelet, kubectl)');
 
 FirstBoot.after(() => work.finish());
 
@@ -103,7 +103,7 @@ FirstBoot(
 );
 
 FirstBoot(
-  'kubeadm ran once per node: init on the init node, join elsewhere, with the bundle’s configuration',
+  'stand-in kubeadm ran once per node: init on the init node, join elsewhere, with the bundle’s configuration',
   work.check(async () => {
     const { cluster: generated, results } = await cluster();
     for (const node of generated.nodes) {

@@ -37,7 +37,7 @@ function vm(): Promise<Booted> {
   return booted;
 }
 
-const Qemu = suite('e2e: first boot of the init node on a real kernel (qemu)');
+const Qemu = suite('e2e: first boot of the init node on a real kernel (qemu; stand-in kubeadm, kubelet, kubectl)');
 
 Qemu.after(() => work.finish());
 
@@ -56,7 +56,7 @@ Qemu(
 );
 
 Qemu(
-  'kubeseed-boot bootstrapped the node without any container fallback: kubeadm init once, every phase done',
+  'kubeseed-boot bootstrapped the node without any container fallback: stand-in kubeadm init once, every phase done',
   work.check(async () => {
     const { node, result } = await vm();
     assert.match(result.text('kubeseed-status.txt'), /^bootstrapped at /m);

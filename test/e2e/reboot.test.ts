@@ -42,7 +42,7 @@ function boots(): Promise<Booted> {
   return booted;
 }
 
-const Reboot = suite('e2e: reboot of a bootstrapped node in systemd-nspawn');
+const Reboot = suite('e2e: reboot of a bootstrapped node in systemd-nspawn (stand-in kubeadm, kubelet)');
 
 Reboot.after(() => work.finish());
 
@@ -56,7 +56,7 @@ Reboot(
 );
 
 Reboot(
-  'the second boot runs no kubeadm and leaves the recorded progress as it was',
+  'the second boot runs no stand-in kubeadm and leaves the recorded progress as it was',
   work.check(async () => {
     const { first, second } = await boots();
     assert.equal(
@@ -74,7 +74,7 @@ Reboot(
 );
 
 Reboot(
-  'the kubelet the agent enabled starts again by itself',
+  'the stand-in kubelet the agent enabled starts again by itself',
   work.check(async () => {
     const { second } = await boots();
     const kubelet = second.unit('kubelet.service');
