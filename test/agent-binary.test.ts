@@ -12,6 +12,7 @@ import { loaderProblems } from '../images/agent-binary/bundle.ts';
 import { ensureAgentBuild } from '../images/agent-binary/ensure.ts';
 import { AGENT_ARCHES, TARGETS, invocation, type AgentArch } from '../images/agent-binary/targets.ts';
 import { sha256Hex } from '../templates/index.ts';
+import { cleanup, commands, makeBundle, makeFixture, state } from './agent/helpers.ts';
 
 const run = promisify(execFile);
 
@@ -57,6 +58,23 @@ for (const arch of AGENT_ARCHES) {
     assert.not.match(sections, /\.symtab\b/, 'no symbol table');
   });
 }
+
+Binary('amd64: a full init-node run of the binary with stand-in kubeadm, kubectl, ctr and systemctl', async ({ build }) => {
+  const fixture = makeFixture(makeBundle('init'));
+  try {
+    const { NODE_OPTIONS: _options, ...env } = fixture.env;
+    await run(build.binaries.amd64, ['run'], { env });
+    assert.equal(commands(fixture).filter((command) => command.startsWith('kubeadm ') || command.startsWith('kubectl ')), [
+      'kubeadm version -o short',
+      'kubeadm config images list --config /etc/kubeseed/kubeadm.yaml',
+      'kubeadm init --config /etc/kubeseed/kubeadm.yaml',
+      'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
+    ]);
+    assert.is(state(fixture).phases.finish?.status, 'done');
+  } finally {
+    cleanup();
+  }
+});
 
 Binary.run();
 
