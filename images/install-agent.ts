@@ -145,7 +145,7 @@ async function installArchive(root: string, archive: string): Promise<void> {
   if (recorded !== undefined && recorded !== actual) {
     throw new KubeseedError('io', `${path} has sha256 ${actual}, but ${archive}.sha256 says ${recorded}: the archive is damaged`);
   }
-  console.log(`  sha256 ${actual}: put this path and sha256 in the node bundles' images.archives`);
+  console.log(`  sha256 ${actual}: put this path and sha256 under imageArchives in cluster.yaml`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,6 +1,7 @@
 // The cluster the e2e boots build: generated with the real CLI, as a user would, then
 // handed to machines the way each carrier does it: a NoCloud seed directory (nspawn) or a
-// seed ISO (`kubeseed media seed`, qemu). Addresses are in TEST-NET-1 (192.0.2.0/24): they
+// seed ISO (`kubeseed media seed`, qemu), or config.ign for Ignition nodes (ignition.test.ts
+// applies it with the real Ignition binary). Addresses are in TEST-NET-1 (192.0.2.0/24): they
 // exist only on the loopback of a test machine's own network namespace.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ nodes:
 
 interface NodesJson {
   controlPlaneEndpoint: string;
-  nodes: Record<string, { bootstrap: BootstrapRole; files: { bundle: string; userData: string; metaData: string; networkConfig: string } }>;
+  nodes: Record<string, { bootstrap: BootstrapRole; files: { bundle: string; userData: string; metaData?: string; networkConfig?: string } }>;
 }
 
 export interface E2eNode {
@@ -43,6 +44,8 @@ export interface E2eNode {
   /** The bundle file generate wrote, and what it says. */
   bundlePath: string;
   bundle: NodeBundle;
+  /** What the machine reads first: user-data (cloud-init) or config.ign (Ignition). */
+  userDataPath: string;
 }
 
 export class E2eCluster {
@@ -51,10 +54,13 @@ export class E2eCluster {
   readonly nodes: E2eNode[];
   private readonly report: NodesJson;
 
-  /** Runs `kubeseed generate` into DIR/out. */
-  constructor(readonly dir: string) {
+  /** Runs `kubeseed generate` on `spec` (default: the four-node cluster above) into DIR/out. */
+  constructor(
+    readonly dir: string,
+    spec = CLUSTER_SPEC,
+  ) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'cluster.yaml'), CLUSTER_SPEC);
+    writeFileSync(join(dir, 'cluster.yaml'), spec);
     this.out = join(dir, 'out');
     const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', this.out]);
     if (result.code !== 0) throw new Error(`kubeseed generate failed (${result.code}): ${result.stderr}`);
@@ -62,7 +68,7 @@ export class E2eCluster {
     this.endpoint = this.report.controlPlaneEndpoint;
     this.nodes = Object.entries(this.report.nodes).map(([name, node]) => {
       const bundlePath = join(this.out, node.files.bundle);
-      return { name, role: node.bootstrap, bundlePath, bundle: parseBundle(readFileSync(bundlePath, 'utf8')) };
+      return { name, role: node.bootstrap, bundlePath, bundle: parseBundle(readFileSync(bundlePath, 'utf8')), userDataPath: join(this.out, node.files.userData) };
     });
   }
 
@@ -75,6 +81,7 @@ export class E2eCluster {
   /** A NoCloud seed directory with the node's files as generate wrote them. */
   seedDir(name: string): string {
     const files = this.report.nodes[name]!.files;
+    if (!files.metaData || !files.networkConfig) throw new Error(`${name} is not a cloud-init node: it has no NoCloud seed`);
     const dir = join(this.dir, 'seeds', name);
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(this.out, files.userData), join(dir, 'user-data'));

@@ -1,7 +1,7 @@
 // Boots the e2e image in systemd-nspawn with the flags the harness facts settled on: no
 // registration with a systemd that is not PID 1 here, always a private network (else the
-// guest would ask the host's network for DHCP), results bound at /out and the NoCloud seed
-// at cloud-init's seed directory.
+// guest would ask the host's network for DHCP), results bound at /out and the NoCloud seed,
+// when there is one, at cloud-init's seed directory.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ export interface NspawnOptions {
   rootfs: string;
   /** true: changes live in memory and vanish with the boot; false: the rootfs is this machine's own disk. */
   volatile: boolean;
-  seed: string;
+  /** A NoCloud seed directory; none for machines whose files another carrier (Ignition) wrote. */
+  seed?: string;
   /** Bound read-write at /out; the console log goes beside what the guest writes there. */
   out: string;
   /** More read-only bind mounts, host path to guest path. */
@@ -96,7 +97,7 @@ export function bootNspawn(options: NspawnOptions): Machine {
     `--volatile=${options.volatile ? 'overlay' : 'no'}`,
     `--machine=${options.name}`,
     `--bind=${options.out}:/out`,
-    `--bind-ro=${options.seed}:/var/lib/cloud/seed/nocloud`,
+    ...(options.seed === undefined ? [] : [`--bind-ro=${options.seed}:/var/lib/cloud/seed/nocloud`]),
     ...binds,
     '--console=pipe',
   ];

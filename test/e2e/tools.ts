@@ -4,6 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+/** Debian's Ignition, outside PATH: the initramfs (dracut) runs it. */
+export const IGNITION = '/usr/lib/dracut/modules.d/30ignition/ignition';
 
 const PACKAGES: Record<string, string> = {
   mmdebstrap: 'mmdebstrap',
@@ -11,17 +13,22 @@ const PACKAGES: Record<string, string> = {
   'qemu-system-x86_64': 'qemu-system-x86',
   'mkfs.ext4': 'e2fsprogs',
   openssl: 'openssl',
+  [IGNITION]: 'ignition',
 };
 
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A bare name is looked up on PATH; a path is taken as it is. */
 function onPath(name: string): boolean {
-  return SEARCH_PATH.some((dir) => {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  if (name.includes('/')) return executable(name);
+  return SEARCH_PATH.some((dir) => executable(join(dir, name)));
 }
 
 /** Why the boots that need these tools cannot run here, or undefined when they can. */
