@@ -8,7 +8,19 @@ import { join } from 'node:path';
 import { KubeseedError } from '../bootstrap/errors.ts';
 
 export class BlobCache {
+  /** Concurrent pulls of images that share a manifest or config must not write one file twice. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   constructor(readonly dir: string) {}
+
+  /** Runs `store` for a digest at most once at a time; later callers wait for the first. */
+  once(digest: string, store: () => Promise<void>): Promise<void> {
+    const running = this.inFlight.get(digest);
+    if (running) return running;
+    const work = store().finally(() => this.inFlight.delete(digest));
+    this.inFlight.set(digest, work);
+    return work;
+  }
 
   async open(): Promise<void> {
     await mkdir(join(this.dir, 'sha256'), { recursive: true });
@@ -29,8 +41,10 @@ export class BlobCache {
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (actual !== digest) throw new KubeseedError('io', `refusing to cache ${digest}: the bytes hash to ${actual}`);
     const path = this.pathFor(digest);
-    await writeFile(`${path}.partial`, bytes);
-    await rename(`${path}.partial`, path);
+    await this.once(digest, async () => {
+      await writeFile(`${path}.partial`, bytes);
+      await rename(`${path}.partial`, path);
+    });
   }
 
   async remove(): Promise<void> {

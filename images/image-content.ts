@@ -45,7 +45,7 @@ export async function resolveImage(client: RegistryClient, cache: BlobCache, ref
   const layers: Descriptor[] = [];
 
   const addManifest = async (config: Descriptor, manifestLayers: Descriptor[]) => {
-    await client.downloadBlob(image, config, cache.pathFor(config.digest));
+    await cache.once(config.digest, () => client.downloadBlob(image, config, cache.pathFor(config.digest)));
     blobs.push(config, ...manifestLayers);
     layers.push(...manifestLayers);
   };

@@ -91,6 +91,7 @@ airGap.before(async (state) => {
     await Promise.all([
       ...built.images.map((image) => pushLayout(image.layout, '1.0', ref(state, image))),
       pushLayout(alpha.layout, '1.0', `${state.registry.host}/kubeseed-test/docker-alpha:1.0`, { format: 'v2s2' }),
+      ...['a', 'b', 'c'].map((copy) => pushLayout(alpha.layout, '1.0', `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`)),
     ]);
     state.containerd = await startContainerd();
   } catch (error) {
@@ -130,6 +131,12 @@ airGap('one archive holds every image, each blob once, named for containerd', as
   assert.is(result.blobs, expected.length);
   assert.not.ok(existsSync(`${archive}.blobs`), 'the blob cache is gone after success');
   assert.not.ok(existsSync(`${archive}.partial`));
+});
+
+airGap('names that share one manifest and config are pulled together without tripping over each other', async (state) => {
+  const aliases = ['a', 'b', 'c'].map((copy) => `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`);
+  const result = await bundleImages({ images: aliases, arches: ['amd64'], output: output(state), client: fastClient() });
+  assert.equal(result.images.map((image) => image.digest), aliases.map(() => state.images[0]!.digest));
 });
 
 airGap('the checksum file is sha256sum\'s format, and the same images give the same bytes', async (state) => {
