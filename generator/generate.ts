@@ -1,11 +1,10 @@
 // `kubeseed generate`: spec in; state (created once, then reused) and node outputs out.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KubeseedError } from '../bootstrap/errors.ts';
-import { sha256Hex, systemdUnits } from '../templates/index.ts';
+import { systemdUnits } from '../templates/index.ts';
 import type { Platform } from './carriers/size-budgets.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
 import { renderOutputs, type NodeReport } from './outputs.ts';
+import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
 import { loadOrCreateState } from './state/store.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -24,16 +23,6 @@ export interface GenerateResult {
   nodes: NodeReport[];
 }
 
-/** The agent's unit as shipped, checked against the catalogue before a carrier installs it. */
-function agentUnit(): string {
-  const entry = systemdUnits['kubeseed-boot']!;
-  const text = readFileSync(new URL(`../templates/${entry.file}`, import.meta.url), 'utf8');
-  if (sha256Hex(text) !== entry.sha256) {
-    throw new KubeseedError('io', `templates/${entry.file} does not match its sha256 in templates/index.json; reinstall kubeseed`);
-  }
-  return text;
-}
-
 export async function generate(spec: ClusterSpec, options: GenerateOptions): Promise<GenerateResult> {
   const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
   const { state, created } = await loadOrCreateState(stateDir, spec, options.now);
@@ -41,7 +30,7 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
     spec,
     state,
     podNetwork: options.podNetwork,
-    agentUnit: agentUnit(),
+    agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
     ...(options.platform ? { platform: options.platform } : {}),
   });
   writeOutputs(options.outDir, outputs.files);

@@ -26,6 +26,8 @@ export interface PodNetworkTemplate {
   version: string;
   sha256: string;
   images: readonly string[];
+  /** The template text, for machines whose image does not carry it. */
+  manifest: string;
 }
 
 export function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
@@ -44,12 +46,15 @@ export function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
   });
 }
 
-function podNetworkAddon(spec: ClusterSpec, template: PodNetworkTemplate): AddonRef {
+// Images baked with images/install-agent.ts carry the templates; Flatcar and Fedora CoreOS
+// (the Ignition carrier) get only what Ignition downloads, so their bundle carries it inline.
+function podNetworkAddon(spec: ClusterSpec, node: NodeSpec, template: PodNetworkTemplate): AddonRef {
   return {
     name: template.name,
     version: template.version,
     sha256: template.sha256,
     parameters: { POD_SUBNET: spec.networking.podSubnets[0]! },
+    ...(node.carrier === 'ignition' ? { manifest: template.manifest } : {}),
   };
 }
 
@@ -86,6 +91,6 @@ export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: Clu
     },
     // The pod network runs on every node, so every node needs its images.
     images: { archives: spec.imageArchives.map((archive) => ({ ...archive })), required: [...podNetwork.images] },
-    addons: isInit ? [podNetworkAddon(spec, podNetwork)] : [],
+    addons: isInit ? [podNetworkAddon(spec, node, podNetwork)] : [],
   };
 }

@@ -1,9 +1,11 @@
-// Resolves a spec's podNetwork name to the pinned template the machine image carries.
+// Resolves a spec's podNetwork name to its pinned template.
+import { KubeseedError } from '../bootstrap/errors.ts';
 import { podNetworks } from '../templates/index.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
+import { readPinnedTemplate } from './pinned-template.ts';
 
 export function podNetworkTemplate(name: string): PodNetworkTemplate {
-  const entry = podNetworks[name as keyof typeof podNetworks];
-  if (!entry) throw new Error(`no template for pod network ${JSON.stringify(name)}`);
-  return { name, version: entry.version, sha256: entry.sha256, images: entry.images };
+  const entry = podNetworks[name];
+  if (!entry) throw new KubeseedError('invalid-spec', `no template for pod network ${JSON.stringify(name)}`);
+  return { name, version: entry.version, sha256: entry.sha256, images: entry.images, manifest: readPinnedTemplate(entry) };
 }

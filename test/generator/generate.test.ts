@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,7 @@ generateSuite('roles: cp-1 initialises with the token, cp-2 joins as control pla
   assert.is(bundles['w-2']!.node.arch, 'arm64');
   assert.is(bundles['cp-1']!.addons[0]!.name, 'flannel');
   assert.equal(bundles['cp-1']!.addons[0]!.parameters, { POD_SUBNET: '10.244.0.0/16' });
+  assert.is(bundles['cp-1']!.addons[0]!.manifest, undefined, 'images baked with install-agent carry the template');
 });
 
 generateSuite('no worker output contains a private key, after decoding every layer', () => {
@@ -211,6 +212,28 @@ airGapSuite('imageRepository, registry mirrors and image archives reach every bu
 });
 
 airGapSuite.run();
+
+const ignitionSuite = suite('kubeseed generate: an Ignition init node');
+
+ignitionSuite('gets config.ign, and the pod network inline: Flatcar and Fedora CoreOS images do not carry the templates', () => {
+  const work = workspace();
+  try {
+    const agent = `agent:\n  amd64: {url: "https://files.example.com/kubeseed-boot", sha512: "${'a'.repeat(128)}"}\n`;
+    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('nodes:\n', `${agent}nodes:\n`).replace('    address: 10.0.0.11\n', '    address: 10.0.0.11\n    carrier: ignition\n'));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
+    assert.is(result.code, 0, result.stderr);
+    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as { nodes: Record<string, { files: { userData: string } }> };
+    assert.is(report.nodes['cp-1']!.files.userData, 'nodes/cp-1/config.ign');
+    const addon = parseBundle(readFileSync(join(work, 'out/nodes/cp-1/node.yaml'), 'utf8')).addons[0]!;
+    assert.is(addon.manifest, readFileSync(new URL(`../../templates/flannel/${addon.version}/manifest.yaml`, import.meta.url), 'utf8'));
+    assert.is(createHash('sha256').update(addon.manifest!).digest('hex'), addon.sha256);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+ignitionSuite.run();
+
 
 const platformSuite = suite('kubeseed generate --platform: size budgets');
 
