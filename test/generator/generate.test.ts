@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments } from 'yaml';
@@ -350,3 +351,33 @@ cliSuite('a missing file exits 1 with its name', () => {
 });
 
 cliSuite.run();
+
+const rsaSuite = suite('kubeseed generate: RSA-2048 keys travel as their primes');
+let rsaDir = '';
+
+rsaSuite.before(() => {
+  rsaDir = workspace();
+  writeFileSync(join(rsaDir, 'cluster.yaml'), SPEC.replace('algorithm: ECDSA-P256', 'algorithm: RSA-2048'));
+  const result = runCli(['generate', '-f', join(rsaDir, 'cluster.yaml'), '-o', join(rsaDir, 'out')]);
+  assert.is(result.code, 0, result.stderr);
+});
+rsaSuite.after(() => rmSync(rsaDir, { recursive: true, force: true }));
+
+rsaSuite('the eight files the agent derives equal the state byte for byte', () => {
+  for (const node of ['cp-1', 'cp-2']) {
+    const text = readFileSync(join(rsaDir, `out/nodes/${node}/node.yaml`), 'utf8');
+    assert.not.match(text, PRIVATE_KEY, node);
+    const bundle = parseBundle(text);
+    assert.equal(bundle.pki.filter((file) => file.rsaPrimes !== undefined).map((file) => file.path), ['ca.key', 'front-proxy-ca.key', 'etcd/ca.key', 'sa.key']);
+    const files = sharedPkiFiles(bundle);
+    assert.is(files.length, 8);
+    for (const file of files) assert.is(file.content, readFileSync(join(rsaDir, 'out/state/pki', file.path), 'utf8'), `${node} ${file.path}`);
+  }
+});
+
+rsaSuite("the init node's user-data fits 8 KiB gzipped", () => {
+  const gzipped = gzipSync(readFileSync(join(rsaDir, 'out/nodes/cp-1/user-data')), { level: 9 }).length;
+  assert.ok(gzipped <= 8192, `${gzipped} bytes`);
+});
+
+rsaSuite.run();
