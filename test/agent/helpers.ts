@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BUNDLE_API_VERSION, BUNDLE_KIND, renderBundle, type BootstrapRole, type NodeBundle } from '../../bootstrap/bundle.ts';
 import { NodeHost } from '../../bootstrap/node-host.ts';
+import { kubeadmImages } from '../../images/kubernetes-versions.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const STAND_INS = join(REPO, 'test/stand-ins');
@@ -18,17 +19,8 @@ export const TOKEN = '7f3k2q.9x8w7v6u5t4s3r2q';
 export const ARCHIVE_PATH = '/var/lib/kubeseed-images/k8s-1.33.2.tar';
 /** What the images phase needs besides kubeadm's own list (the stand-in kubeadm prints it for 1.33). */
 export const ADDON_IMAGE = 'ghcr.io/flannel-io/flannel:v0.28.9';
-/** The images the stand-in archive holds: the stand-in ctr imports the names it lists. */
-export const ARCHIVE_IMAGES = [
-  'registry.k8s.io/kube-apiserver:v1.33.2',
-  'registry.k8s.io/kube-controller-manager:v1.33.2',
-  'registry.k8s.io/kube-scheduler:v1.33.2',
-  'registry.k8s.io/kube-proxy:v1.33.2',
-  'registry.k8s.io/coredns/coredns:v1.12.0',
-  'registry.k8s.io/pause:3.10',
-  'registry.k8s.io/etcd:3.5.21-0',
-  ADDON_IMAGE,
-];
+/** The images the stand-in archive holds (the stand-in ctr imports the names it lists): kubeadm's for 1.33.2, as the stand-in kubeadm prints them, and the add-on's. */
+export const ARCHIVE_IMAGES = [...kubeadmImages('1.33.2'), ADDON_IMAGE];
 export const ARCHIVE_CONTENT = `# stand-in image archive\n${ARCHIVE_IMAGES.join('\n')}\n`;
 export const TEMPLATE_PATH = '/usr/share/kubeseed/templates/flannel/v0.26.0/manifest.yaml';
 export const TEMPLATE = 'kind: ConfigMap\ndata:\n  net-conf.json: \'{"Network": "${POD_CIDR}"}\'\n';
