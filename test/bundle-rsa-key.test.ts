@@ -39,7 +39,7 @@ function roundTrips(pem: string, label: string): void {
 
 rsaKey('openssl RSA keys rebuild byte for byte from p, q and e', async () => {
   const keys = await Promise.all(RSA_SIZES.map((bits) => opensslKey('-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`)));
-  keys.forEach((pem, index) => roundTrips(pem, `openssl RSA-${RSA_SIZES[index]}`));
+  for (const [index, pem] of keys.entries()) roundTrips(pem, `openssl RSA-${RSA_SIZES[index]}`);
 });
 
 rsaKey("the generator's RSA keys rebuild byte for byte from p, q and e", async () => {

@@ -6,6 +6,7 @@ import { renderKubeadmConfig } from '../generator/kubeadm/render.ts';
 import { checkDocument } from '../generator/kubeadm/v1beta4-schema.ts';
 import type { ClusterSpec, NodeSpec } from '../generator/spec/types.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered YAML documents are walked by field name in assertions
 type Doc = Record<string, any>;
 
 const TOKEN = { id: 'abcdef', secret: '0123456789abcdef' };

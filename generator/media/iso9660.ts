@@ -231,13 +231,15 @@ export function writeIso9660(input: { volumeId: string; files: readonly IsoFile[
 
   const image = Buffer.alloc(totalSectors * SECTOR);
   const put = (sector: number, data: Buffer) => data.copy(image, sector * SECTOR);
-  descriptors.forEach((descriptor, index) => put(SYSTEM_AREA_SECTORS + index, descriptor));
+  for (const [index, descriptor] of descriptors.entries()) put(SYSTEM_AREA_SECTORS + index, descriptor);
   put(SYSTEM_AREA_SECTORS + descriptors.length, terminator());
-  rootExtents.forEach((extent, index) => {
+  for (const [index, extent] of rootExtents.entries()) {
     put(pathTablesStart + 2 * index, pathTable(extent, true));
     put(pathTablesStart + 2 * index + 1, pathTable(extent, false));
-  });
-  directories.forEach((sectors, index) => sectors.forEach((sector, offset) => put(rootExtents[index]! + offset, sector)));
+  }
+  for (const [index, sectors] of directories.entries()) {
+    for (const [offset, sector] of sectors.entries()) put(rootExtents[index]! + offset, sector);
+  }
   for (const file of input.files) if (file.content.length > 0) put(extents.get(file)!, file.content);
   return image;
 }

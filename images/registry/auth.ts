@@ -17,8 +17,7 @@ export function parseChallenge(header: string): Challenge {
   const params: Record<string, string> = {};
   const param = /([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy;
   const rest = match?.[2] ?? '';
-  let found: RegExpExecArray | null;
-  while ((found = param.exec(rest)) !== null && found[0] !== '') {
+  for (let found = param.exec(rest); found !== null && found[0] !== ''; found = param.exec(rest)) {
     params[found[1]!.toLowerCase()] = found[2] === undefined ? found[3] ?? '' : found[2].replace(/\\(.)/g, '$1');
   }
   return { scheme, params };

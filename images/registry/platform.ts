@@ -23,7 +23,7 @@ function isArch(value: string): value is Arch {
 }
 
 export function platformMatches(platform: Platform | undefined, arch: Arch): boolean {
-  if (!platform || platform.os !== 'linux') return false;
+  if (platform?.os !== 'linux') return false;
   const architecture = ALIASES[platform.architecture] ?? platform.architecture;
   return architecture === arch && BASELINE_VARIANTS[arch].includes(platform.variant ?? '');
 }

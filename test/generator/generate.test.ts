@@ -287,7 +287,7 @@ platformSuite('--platform aws fails with a size report when even gzip does not f
     writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(40));
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
     assert.is(result.code, 1);
-    assert.match(result.stderr, /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n  nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/);
+    assert.match(result.stderr, /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n {2}nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/);
     assert.not.ok(readdirSync(join(work, 'out')).includes('nodes'));
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -329,9 +329,9 @@ cliSuite('an invalid spec exits 1 with every problem, line:column, and no stack 
     writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('name: lab', 'name: Lab').replace('role: worker', 'role: boss'));
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
     assert.is(result.code, 1);
-    assert.match(result.stderr, /^error: .*cluster\.yaml: the cluster spec has 2 problems\n  3:7: name: "Lab" is not valid/);
-    assert.match(result.stderr, /  19:11: nodes\[2\]\.role: "boss" is not supported/);
-    assert.not.match(result.stderr, /    at /);
+    assert.match(result.stderr, /^error: .*cluster\.yaml: the cluster spec has 2 problems\n {2}3:7: name: "Lab" is not valid/);
+    assert.match(result.stderr, / {2}19:11: nodes\[2\]\.role: "boss" is not supported/);
+    assert.not.match(result.stderr, / {4}at /);
     assert.not.ok(readdirSync(work).includes('out'));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -221,7 +221,7 @@ const cases: BadCase[] = [
   },
   {
     name: 'no nodes',
-    text: BASE.slice(0, BASE.indexOf('nodes:')) + 'nodes: []\n',
+    text: `${BASE.slice(0, BASE.indexOf('nodes:'))}nodes: []\n`,
     expected: [{ path: 'nodes', message: 'needs at least one control-plane node', line: 11, column: 8 }],
   },
   {
