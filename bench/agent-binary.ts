@@ -29,7 +29,8 @@ function timeRun(command: string, args: string[], env: NodeJS.ProcessEnv): numbe
   const started = performance.now();
   const result = spawnSync(command, args, { env, stdio: 'ignore' });
   const elapsed = performance.now() - started;
-  if (result.status !== 0) throw new KubeseedError('command-failed', `${command} ${args.join(' ')}: exit ${result.status}`);
+  if (result.status !== 0)
+    throw new KubeseedError('command-failed', `${command} ${args.join(' ')}: exit ${result.status}`);
   return elapsed;
 }
 
@@ -48,10 +49,12 @@ export async function benchAgentBinary(runs = 15): Promise<AgentBinaryBench> {
       bundleTimes.push(bundleMs);
     }
   }
-  const sizeEntries = await Promise.all(AGENT_ARCHES.map(async (arch) => {
-    const path = build.binaries[arch];
-    return [arch, { bytes: await fileSize(path), xzBytes: await xzSize(path) }] as const;
-  }));
+  const sizeEntries = await Promise.all(
+    AGENT_ARCHES.map(async (arch) => {
+      const path = build.binaries[arch];
+      return [arch, { bytes: await fileSize(path), xzBytes: await xzSize(path) }] as const;
+    }),
+  );
   const result: AgentBinaryBench = {
     runs,
     binaryMs: median(binaryTimes),
@@ -61,10 +64,14 @@ export async function benchAgentBinary(runs = 15): Promise<AgentBinaryBench> {
   };
   console.log(`agent binary: \`version\`, median of ${runs} runs`);
   console.log(`  kubeseed-boot-linux-${hostArch()}   ${result.binaryMs.toFixed(1)} ms`);
-  console.log(`  node ${process.version} kubeseed-boot.cjs   ${result.bundleMs.toFixed(1)} ms   (binary/bundle ${result.ratio.toFixed(2)})`);
+  console.log(
+    `  node ${process.version} kubeseed-boot.cjs   ${result.bundleMs.toFixed(1)} ms   (binary/bundle ${result.ratio.toFixed(2)})`,
+  );
   for (const arch of AGENT_ARCHES) {
     const { bytes, xzBytes } = result.sizes[arch];
-    console.log(`  ${arch.padEnd(6)} stripped ${formatBytes(bytes).padStart(9)}   xz -6 ${formatBytes(xzBytes).padStart(8)}`);
+    console.log(
+      `  ${arch.padEnd(6)} stripped ${formatBytes(bytes).padStart(9)}   xz -6 ${formatBytes(xzBytes).padStart(8)}`,
+    );
   }
   return result;
 }

@@ -20,7 +20,10 @@ async function timeToKubeadm(binary: string): Promise<number> {
   const started = Date.now();
   const child = spawn(binary, ['run'], { env: fixture.env, stdio: 'ignore' });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`kubeseed-boot run exited ${code}: ${readFileSync(join(fixture.root, 'var/log/kubeseed-boot.log'), 'utf8')}`);
+  if (code !== 0)
+    throw new Error(
+      `kubeseed-boot run exited ${code}: ${readFileSync(join(fixture.root, 'var/log/kubeseed-boot.log'), 'utf8')}`,
+    );
   const call = findCall(fixture, 'kubeadm', 'init');
   if (!call) throw new Error('the stand-in kubeadm was never asked to init');
   return statSync(join(call, 'argv')).mtimeMs - started;
@@ -36,6 +39,8 @@ export async function benchAgentStart(): Promise<number> {
     cleanup();
   }
   const result = median(times);
-  console.log(`agent start → kubeadm init invoked (binary, stand-ins, no waits), median of ${RUNS}: ${result.toFixed(0)} ms (goal ≤ 300 ms)`);
+  console.log(
+    `agent start → kubeadm init invoked (binary, stand-ins, no waits), median of ${RUNS}: ${result.toFixed(0)} ms (goal ≤ 300 ms)`,
+  );
   return result;
 }

@@ -15,7 +15,10 @@ const RUNS = 5;
 
 function clusterSpec(algorithm: KeyAlgorithm): string {
   const controlPlanes = [1, 2, 3].map((i) => `  - {name: cp-${i}, role: control-plane, address: 10.0.0.${10 + i}}`);
-  const workers = Array.from({ length: 100 }, (_, i) => `  - {name: worker-${i + 1}, role: worker, address: 10.0.1.${i + 1}}`);
+  const workers = Array.from(
+    { length: 100 },
+    (_, i) => `  - {name: worker-${i + 1}, role: worker, address: 10.0.1.${i + 1}}`,
+  );
   return [
     'apiVersion: kubeseed.dev/v1alpha1',
     'kind: Cluster',
@@ -82,7 +85,11 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<GenerateBench> {
       // Flush earlier runs' writes and deletes first, so each run pays only for its own files.
       execFileSync('sync');
       return timed(() => {
-        const result = spawnSync(process.execPath, [BIN, 'generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, `out-${run}`)], { encoding: 'utf8' });
+        const result = spawnSync(
+          process.execPath,
+          [BIN, 'generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, `out-${run}`)],
+          { encoding: 'utf8' },
+        );
         if (result.status !== 0) throw new Error(result.stderr);
       });
     }).slice(1);
@@ -97,7 +104,8 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<GenerateBench> {
       execFileSync('mkdir', ['-p', dir]);
       return timed(() => execFileSync('bash', ['-c', opensslScript(algorithm)], { cwd: dir }));
     });
-    const sizeOf = (node: string) => gzipSync(readFileSync(join(work, 'out-0', 'nodes', node, 'user-data')), { level: 9 }).length;
+    const sizeOf = (node: string) =>
+      gzipSync(readFileSync(join(work, 'out-0', 'nodes', node, 'user-data')), { level: 9 }).length;
     return {
       algorithm,
       generateMs: median(generateTimes),

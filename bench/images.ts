@@ -50,19 +50,33 @@ export async function benchImages(rounds = ROUNDS): Promise<ImagesBench> {
     await Promise.all(images.map((image, n) => pushLayout(image.layout, '1.0', references[n]!)));
     containerd = await startContainerd();
     const client = new RegistryClient({ insecure: true });
-    const one = await bundleImages({ images: references, arches: ['amd64'], output: join(dir, 'all', 'images.tar'), client });
+    const one = await bundleImages({
+      images: references,
+      arches: ['amd64'],
+      output: join(dir, 'all', 'images.tar'),
+      client,
+    });
     const perImage: BundleResult[] = [];
     for (const [n, reference] of references.entries()) {
-      perImage.push(await bundleImages({ images: [reference], arches: ['amd64'], output: join(dir, `image-${n}`, 'images.tar'), client }));
+      perImage.push(
+        await bundleImages({
+          images: [reference],
+          arches: ['amd64'],
+          output: join(dir, `image-${n}`, 'images.tar'),
+          client,
+        }),
+      );
     }
     const importOne: number[] = [];
     const importPerImage: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const ctr = containerd.ctr;
       importOne.push(await timed(() => ctr(['images', 'import', one.archive], `bench-one-${round}`)));
-      importPerImage.push(await timed(async () => {
-        for (const archive of perImage) await ctr(['images', 'import', archive.archive], `bench-each-${round}`);
-      }));
+      importPerImage.push(
+        await timed(async () => {
+          for (const archive of perImage) await ctr(['images', 'import', archive.archive], `bench-each-${round}`);
+        }),
+      );
     }
     const perImageArchivesBytes = perImage.reduce((sum, archive) => sum + archive.size, 0);
     return {
@@ -85,10 +99,19 @@ export function imagesBenchTable(result: ImagesBench): string {
   const rows = [
     ['', 'one archive', `${result.images} per-image archives`],
     ['size', formatBytes(result.oneArchiveBytes), formatBytes(result.perImageArchivesBytes)],
-    [`import (median of ${result.rounds})`, `${result.importOneMs.toFixed(0)} ms`, `${result.importPerImageMs.toFixed(0)} ms`],
+    [
+      `import (median of ${result.rounds})`,
+      `${result.importOneMs.toFixed(0)} ms`,
+      `${result.importPerImageMs.toFixed(0)} ms`,
+    ],
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
   return `${lines.join('\n')}\ndedup saves ${(result.dedupSaving * 100).toFixed(1)}% of the bytes\n`;
 }
 

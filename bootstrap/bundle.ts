@@ -34,7 +34,14 @@ export type SharedPkiFile = (typeof SHARED_PKI_FILES)[number];
  * keys carried as their primes, that keeps an RSA-2048 init node's user-data under
  * 8 KiB gzipped.
  */
-export const BUNDLED_PKI_FILES = ['ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key', 'sa.key'] as const;
+export const BUNDLED_PKI_FILES = [
+  'ca.key',
+  'front-proxy-ca.crt',
+  'front-proxy-ca.key',
+  'etcd/ca.crt',
+  'etcd/ca.key',
+  'sa.key',
+] as const;
 export type BundledPkiFile = (typeof BUNDLED_PKI_FILES)[number];
 
 export function isPrivateKeyFile(path: SharedPkiFile): boolean {
@@ -122,7 +129,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function readRsaPrimes(cursor: Cursor): RsaPrimes | undefined {
   if (!cursor.mapping(['p', 'q', 'e'])) return undefined;
-  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) => cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits', secret: true }));
+  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) =>
+    cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits', secret: true }),
+  );
   return p && q && e ? { p, q, e } : undefined;
 }
 
@@ -140,7 +149,11 @@ function readPkiFile(item: Cursor): PkiFile | undefined {
   return path && primes ? { path, rsaPrimes: primes } : undefined;
 }
 
-function readPki(cursor: Cursor, role: BootstrapRole | undefined, caCertificate: string | undefined): PkiFile[] | undefined {
+function readPki(
+  cursor: Cursor,
+  role: BootstrapRole | undefined,
+  caCertificate: string | undefined,
+): PkiFile[] | undefined {
   const items = cursor.list({ required: false }) ?? [];
   const files: PkiFile[] = [];
   for (const item of items) {
@@ -153,7 +166,10 @@ function readPki(cursor: Cursor, role: BootstrapRole | undefined, caCertificate:
   }
   if (role !== undefined && role !== 'worker') {
     const missing = BUNDLED_PKI_FILES.filter((name) => !files.some((file) => file.path === name));
-    if (missing.length > 0) return cursor.fail(`a control-plane bundle needs ${BUNDLED_PKI_FILES.join(', ')}; missing: ${missing.join(', ')}`);
+    if (missing.length > 0)
+      return cursor.fail(
+        `a control-plane bundle needs ${BUNDLED_PKI_FILES.join(', ')}; missing: ${missing.join(', ')}`,
+      );
     if (files.length !== BUNDLED_PKI_FILES.length) return cursor.fail('each shared PKI file must appear once');
     checkKeys(cursor, files, caCertificate);
   }
@@ -211,7 +227,9 @@ function readMirrors(cursor: Cursor): RegistryMirror[] {
     if (!item.mapping(['host', 'endpoints', 'caCertificate', 'skipVerify'])) continue;
     const host = item.field('host').string({ pattern: /^[A-Za-z0-9._-]+(:\d+)?$/, expected: 'a registry host[:port]' });
     const endpoints = item.field('endpoints').stringList({ required: true });
-    const caCertificate = item.field('caCertificate').string({ required: false, pattern: PEM_CERT, expected: 'a PEM certificate' });
+    const caCertificate = item
+      .field('caCertificate')
+      .string({ required: false, pattern: PEM_CERT, expected: 'a PEM certificate' });
     const skipVerify = item.field('skipVerify').boolean({ required: false });
     endpoints?.forEach((endpoint, index) => {
       if (!/^https?:\/\/[^\s]+$/.test(endpoint)) item.field('endpoints').item(index).fail('must be an http(s) URL');
@@ -291,7 +309,9 @@ export function validateBundle(value: unknown, { parseKubeadmConfig = true } = {
   }
   const cluster = root.field('cluster');
   let caCertificate: string | undefined;
-  if (cluster.mapping(['name', 'kubernetesVersion', 'controlPlaneEndpoint', 'caCertificate', 'caCertHash', 'hasWorkers'])) {
+  if (
+    cluster.mapping(['name', 'kubernetesVersion', 'controlPlaneEndpoint', 'caCertificate', 'caCertHash', 'hasWorkers'])
+  ) {
     cluster.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
     cluster.field('kubernetesVersion').string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' });
     cluster.field('controlPlaneEndpoint').string({ pattern: HOST_PORT, expected: 'host:port' });
@@ -324,7 +344,11 @@ export function validateBundle(value: unknown, { parseKubeadmConfig = true } = {
   readAddons(root.field('addons'), role);
 
   if (sink.problems.length > 0) {
-    throw new KubeseedError('invalid-bundle', `the node bundle is invalid (${sink.problems.length} problem${sink.problems.length === 1 ? '' : 's'})`, sink.problems);
+    throw new KubeseedError(
+      'invalid-bundle',
+      `the node bundle is invalid (${sink.problems.length} problem${sink.problems.length === 1 ? '' : 's'})`,
+      sink.problems,
+    );
   }
   const bundle = value as NodeBundle;
   return {

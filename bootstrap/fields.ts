@@ -79,12 +79,17 @@ export class Cursor {
   }
 
   /** `secret` values (keys) are never quoted back in a message: errors reach logs. */
-  string(options: { required?: boolean; pattern?: RegExp; expected?: string; secret?: boolean } = {}): string | undefined {
+  string(
+    options: { required?: boolean; pattern?: RegExp; expected?: string; secret?: boolean } = {},
+  ): string | undefined {
     const { required = true, pattern, expected, secret = false } = options;
     if (!this.present) return required ? this.fail('is required') : undefined;
-    if (typeof this.value !== 'string') return this.fail(`must be a string, not ${secret ? typeof this.value : describe(this.value)}`);
+    if (typeof this.value !== 'string')
+      return this.fail(`must be a string, not ${secret ? typeof this.value : describe(this.value)}`);
     if (pattern && !pattern.test(this.value)) {
-      return this.fail(`${secret ? 'is' : `${JSON.stringify(this.value)} is`} not valid; expected ${expected ?? pattern.source}`);
+      return this.fail(
+        `${secret ? 'is' : `${JSON.stringify(this.value)} is`} not valid; expected ${expected ?? pattern.source}`,
+      );
     }
     return this.value;
   }

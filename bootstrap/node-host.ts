@@ -1,7 +1,19 @@
 // The Host on a real machine (root `/`) or on a temporary root in tests.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { access, appendFile, chmod, constants, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  access,
+  appendFile,
+  chmod,
+  constants,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { constants as osConstants, cpus, machine, totalmem } from 'node:os';
@@ -47,7 +59,8 @@ export class NodeHost implements Host {
 
   /** Maps a machine path under the root; a relative path or one escaping the root is a bug. */
   resolvePath(path: string): string {
-    if (!path.startsWith('/')) throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} is not an absolute path`);
+    if (!path.startsWith('/'))
+      throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} is not an absolute path`);
     const mapped = resolve(this.root, `.${path}`);
     if (mapped !== this.root && !mapped.startsWith(this.root === '/' ? '/' : `${this.root}/`)) {
       throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} leaves the root`);
@@ -80,7 +93,12 @@ export class NodeHost implements Host {
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', (error: NodeJS.ErrnoException) => {
-        finish({ code: error.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${command}: ${error.message}`, timedOut });
+        finish({
+          code: error.code === 'ENOENT' ? 127 : 126,
+          stdout: '',
+          stderr: `${command}: ${error.message}`,
+          timedOut,
+        });
       });
       child.on('close', (code, signal) => {
         finish({

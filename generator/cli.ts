@@ -31,7 +31,10 @@ class UsageError extends KubeseedError {
 
 function options(args: string[], spec: Record<string, { type: 'string'; short?: string }>) {
   try {
-    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | undefined>;
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | undefined
+    >;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -50,7 +53,8 @@ async function readSpec(file: string) {
   try {
     return loadSpec(text);
   } catch (error) {
-    if (error instanceof KubeseedError) throw new KubeseedError(error.code, `${file}: ${error.message}`, error.problems);
+    if (error instanceof KubeseedError)
+      throw new KubeseedError(error.code, `${file}: ${error.message}`, error.problems);
     throw error;
   }
 }
@@ -81,7 +85,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     const outDir = required(values, 'out');
     const platform = values.platform === undefined ? undefined : findPlatform(values.platform);
     if (values.platform !== undefined && !platform) {
-      throw new UsageError(`--platform ${values.platform} is unknown; expected one of: ${PLATFORMS.map((p) => p.name).join(', ')}`);
+      throw new UsageError(
+        `--platform ${values.platform} is unknown; expected one of: ${PLATFORMS.map((p) => p.name).join(', ')}`,
+      );
     }
     const { spec, warnings } = await readSpec(file);
     printWarnings(warnings);

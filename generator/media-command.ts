@@ -20,9 +20,14 @@ export const MEDIA_USAGE = `  media seed --node NAME -o FILE.iso [--from DIR]
 const DEFAULT_FROM = 'out';
 
 function options(args: string[], names: string[]): Record<string, string | undefined> {
-  const spec = Object.fromEntries(names.map((name) => [name, { type: 'string' as const, ...(name === 'out' ? { short: 'o' } : {}) }]));
+  const spec = Object.fromEntries(
+    names.map((name) => [name, { type: 'string' as const, ...(name === 'out' ? { short: 'o' } : {}) }]),
+  );
   try {
-    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | undefined>;
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | undefined
+    >;
   } catch (error) {
     throw new KubeseedError('usage', `media: ${(error as Error).message}`);
   }
@@ -55,7 +60,9 @@ async function seed(args: string[]): Promise<void> {
   const node = await loadNodeOutputs(values.from ?? DEFAULT_FROM, nodeName);
   const iso = buildSeedIso(node);
   await writePrivate(out, iso);
-  process.stdout.write(`${out}: NoCloud seed for ${nodeName} (ISO 9660, label ${SEED_VOLUME_ID}, ${iso.length} bytes)\n`);
+  process.stdout.write(
+    `${out}: NoCloud seed for ${nodeName} (ISO 9660, label ${SEED_VOLUME_ID}, ${iso.length} bytes)\n`,
+  );
 }
 
 async function pi(args: string[]): Promise<void> {
@@ -68,7 +75,9 @@ async function pi(args: string[]): Promise<void> {
   }
   const node = await loadNodeOutputs(values.from ?? DEFAULT_FROM, nodeName);
   const result = image === undefined ? await writePiBootDir(bootDir!, node) : await writePiImage(image, node);
-  const cmdline = result.cmdlineChanged ? `cmdline.txt now has ${MEMORY_CGROUP_FLAGS.join(' ')}` : 'cmdline.txt already had the memory cgroup';
+  const cmdline = result.cmdlineChanged
+    ? `cmdline.txt now has ${MEMORY_CGROUP_FLAGS.join(' ')}`
+    : 'cmdline.txt already had the memory cgroup';
   process.stdout.write(`${result.where}: user-data, meta-data and network-config for ${nodeName}; ${cmdline}\n`);
 }
 
@@ -78,7 +87,10 @@ export async function mediaCommand(args: string[]): Promise<void> {
   const [name, ...rest] = args;
   const subcommand = name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
   if (!subcommand) {
-    throw new KubeseedError('usage', `media: expected ${Object.keys(subcommands).join(' or ')}${name === undefined ? '' : `, not ${JSON.stringify(name)}`}`);
+    throw new KubeseedError(
+      'usage',
+      `media: expected ${Object.keys(subcommands).join(' or ')}${name === undefined ? '' : `, not ${JSON.stringify(name)}`}`,
+    );
   }
   await subcommand(rest);
 }

@@ -58,7 +58,13 @@ function podNetworkAddon(spec: ClusterSpec, node: NodeSpec, template: PodNetwork
   };
 }
 
-export function assembleNodeBundle(spec: ClusterSpec, node: NodeSpec, state: ClusterState, podNetwork: PodNetworkTemplate, caHash = caCertHash(state.pki.ca.cert)): NodeBundle {
+export function assembleNodeBundle(
+  spec: ClusterSpec,
+  node: NodeSpec,
+  state: ClusterState,
+  podNetwork: PodNetworkTemplate,
+  caHash = caCertHash(state.pki.ca.cert),
+): NodeBundle {
   const isInit = node.bootstrap === 'init';
   return {
     apiVersion: BUNDLE_API_VERSION,

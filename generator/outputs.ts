@@ -65,14 +65,20 @@ function carrierOutput(context: RenderContext, node: NodeSpec, bundleText: strin
       bundleText,
       sshAuthorizedKeys: node.sshAuthorizedKeys,
       agent: context.spec.agent![node.arch]!,
-      ...(context.spec.kubernetesSysext?.[node.arch] ? { kubernetesSysext: context.spec.kubernetesSysext[node.arch]! } : {}),
+      ...(context.spec.kubernetesSysext?.[node.arch]
+        ? { kubernetesSysext: context.spec.kubernetesSysext[node.arch]! }
+        : {}),
       agentUnit: context.agentUnit,
     });
     // Ignition reads its config as JSON text: it is never gzipped.
     return { main: { name: 'config.ign', content: ignition, acceptsGzip: false }, extras: {} };
   }
   return {
-    main: { name: 'user-data', content: renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys }), acceptsGzip: true },
+    main: {
+      name: 'user-data',
+      content: renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys }),
+      acceptsGzip: true,
+    },
     extras: {
       'meta-data': nocloudMetaData({ clusterName: context.spec.name, nodeName: node.name }),
       'network-config': networkConfig(node),
@@ -86,7 +92,9 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
   const { main, extras } = carrierOutput(context, node, bundleText);
   const zipped = gzip(main.content);
   const bytes = Buffer.byteLength(main.content);
-  const platforms = PLATFORMS.map((candidate) => fitOf({ ...candidate, acceptsGzip: candidate.acceptsGzip && main.acceptsGzip }, bytes, zipped.length));
+  const platforms = PLATFORMS.map((candidate) =>
+    fitOf({ ...candidate, acceptsGzip: candidate.acceptsGzip && main.acceptsGzip }, bytes, zipped.length),
+  );
   const chosen = platform ? platforms.find((fit) => fit.platform === platform.name)! : undefined;
   const encoding: 'plain' | 'gzip' = chosen?.fits === 'gzip' ? 'gzip' : 'plain';
   const base = `nodes/${node.name}`;
@@ -125,7 +133,11 @@ export function renderOutputs(context: RenderContext): Outputs {
   const rendered = spec.nodes.map((node) => renderNode(context, node, caHash));
   const misfits = rendered.filter((node) => node.misfit);
   if (platform && misfits.length > 0) {
-    throw new KubeseedError('size', `user-data does not fit ${platform.label} for ${misfits.length} node(s)`, misfits.map((node) => sizeProblem(node.report, platform)));
+    throw new KubeseedError(
+      'size',
+      `user-data does not fit ${platform.label} for ${misfits.length} node(s)`,
+      misfits.map((node) => sizeProblem(node.report, platform)),
+    );
   }
   const nodes = rendered.map((node) => node.report);
   const admin = renderKubeconfig({

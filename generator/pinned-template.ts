@@ -7,7 +7,10 @@ import { sha256Hex, type TemplateFile } from '../templates/index.ts';
 export function readPinnedTemplate(entry: TemplateFile): string {
   const text = readFileSync(new URL(`../templates/${entry.file}`, import.meta.url), 'utf8');
   if (sha256Hex(text) !== entry.sha256) {
-    throw new KubeseedError('io', `templates/${entry.file} does not match its sha256 in templates/index.json; reinstall kubeseed`);
+    throw new KubeseedError(
+      'io',
+      `templates/${entry.file} does not match its sha256 in templates/index.json; reinstall kubeseed`,
+    );
   }
   return text;
 }

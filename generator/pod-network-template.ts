@@ -7,5 +7,11 @@ import { readPinnedTemplate } from './pinned-template.ts';
 export function podNetworkTemplate(name: string): PodNetworkTemplate {
   const entry = podNetworks[name];
   if (!entry) throw new KubeseedError('invalid-spec', `no template for pod network ${JSON.stringify(name)}`);
-  return { name, version: entry.version, sha256: entry.sha256, images: entry.images, manifest: readPinnedTemplate(entry) };
+  return {
+    name,
+    version: entry.version,
+    sha256: entry.sha256,
+    images: entry.images,
+    manifest: readPinnedTemplate(entry),
+  };
 }

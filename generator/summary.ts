@@ -7,7 +7,14 @@ import { formatEndpoint, type ClusterSpec } from './spec/types.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function fitLabel(node: NodeReport, platform: string): string {
@@ -21,7 +28,13 @@ function describeTtl(seconds: number): string {
   return `expires ${hours >= 1 ? `${Number(hours.toFixed(2))}h` : `${seconds}s`} after the init node runs kubeadm init: every other node must boot and join before then`;
 }
 
-export function renderSummary(spec: ClusterSpec, nodes: readonly NodeReport[], outDir: string, stateDir: string, createdState: boolean): string {
+export function renderSummary(
+  spec: ClusterSpec,
+  nodes: readonly NodeReport[],
+  outDir: string,
+  stateDir: string,
+  createdState: boolean,
+): string {
   const rows = [
     ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'USER-DATA', 'GZIP', 'AWS 16K'],
     ...nodes.map((node) => [
@@ -58,7 +71,10 @@ export function renderSummary(spec: ClusterSpec, nodes: readonly NodeReport[], o
     `     ${ADMIN_KUBECONFIG} is a cluster-admin credential valid for ${spec.pki.certValidityHours / 24} days: keep it private.`,
   ];
   if (controlPlanes === 1) {
-    lines.push('', 'Note: one control plane means one etcd member. Back etcd up, or run three control planes behind controlPlaneEndpoint.');
+    lines.push(
+      '',
+      'Note: one control plane means one etcd member. Back etcd up, or run three control planes behind controlPlaneEndpoint.',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

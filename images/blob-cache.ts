@@ -28,7 +28,8 @@ export class BlobCache {
 
   pathFor(digest: string): string {
     const [algorithm, hex] = digest.split(':');
-    if (algorithm !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex)) throw new KubeseedError('io', `${digest} is not a sha256 digest`);
+    if (algorithm !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex))
+      throw new KubeseedError('io', `${digest} is not a sha256 digest`);
     return join(this.dir, 'sha256', hex);
   }
 

@@ -18,10 +18,12 @@ const USAGE = `Usage: npm run build:agent -- [options]
 
 async function report(build: AgentBuild, seconds: number, withXz: boolean): Promise<void> {
   const files = [build.bundle, ...Object.values(build.binaries)];
-  const rows = await Promise.all(files.map(async (path) => {
-    const xz = withXz ? formatBytes(await xzSize(path)) : '-';
-    return [basename(path), formatBytes(await fileSize(path)), xz] as const;
-  }));
+  const rows = await Promise.all(
+    files.map(async (path) => {
+      const xz = withXz ? formatBytes(await xzSize(path)) : '-';
+      return [basename(path), formatBytes(await fileSize(path)), xz] as const;
+    }),
+  );
   console.log(`kubeseed-boot on Node ${NODE_VERSION}, built in ${seconds.toFixed(1)} s into ${build.outDir}`);
   console.log(`${'file'.padEnd(28)} ${'size'.padStart(10)} ${'xz -6'.padStart(10)}`);
   for (const [name, size, xz] of rows) console.log(`${name.padEnd(28)} ${size.padStart(10)} ${xz.padStart(10)}`);
@@ -32,7 +34,8 @@ async function checkReproducible(first: AgentBuild, entry: string | undefined): 
   try {
     const second = await buildAgent({ entry, outDir: dir });
     const differing = Object.keys(first.sha256).filter((name) => first.sha256[name] !== second.sha256[name]);
-    if (differing.length > 0) throw new KubeseedError('command-failed', `not reproducible: a second build differs in ${differing.join(', ')}`);
+    if (differing.length > 0)
+      throw new KubeseedError('command-failed', `not reproducible: a second build differs in ${differing.join(', ')}`);
     console.log('reproducible: a second build gave the same bytes');
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -43,7 +46,13 @@ async function main(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { entry: { type: 'string' }, out: { type: 'string' }, 'check-reproducible': { type: 'boolean' }, 'no-xz': { type: 'boolean' }, help: { type: 'boolean' } },
+      options: {
+        entry: { type: 'string' },
+        out: { type: 'string' },
+        'check-reproducible': { type: 'boolean' },
+        'no-xz': { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -59,6 +68,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`error: ${error instanceof KubeseedError ? formatError(error) : String((error as Error).stack ?? error)}\n`);
+  process.stderr.write(
+    `error: ${error instanceof KubeseedError ? formatError(error) : String((error as Error).stack ?? error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -60,26 +60,44 @@ function versionImages(values: ReturnType<typeof parse<typeof LIST_OPTIONS>>): s
 
 /** `--images` is a file with one reference a line (# comments allowed) or a comma list. */
 function explicitImages(value: string): string[] {
-  const lines = !value.includes(',') && existsSync(value) ? readFileSync(value, 'utf8').split('\n').map((line) => line.replace(/#.*/, '')) : value.split(',');
+  const lines =
+    !value.includes(',') && existsSync(value)
+      ? readFileSync(value, 'utf8')
+          .split('\n')
+          .map((line) => line.replace(/#.*/, ''))
+      : value.split(',');
   const images = lines.map((line) => line.trim()).filter((line) => line !== '');
   if (images.length === 0) throw usage(`--images ${value} names no image`);
   return images;
 }
 
 async function list(args: string[]): Promise<void> {
-  process.stdout.write(versionImages(parse(args, LIST_OPTIONS)).map((image) => `${image}\n`).join(''));
+  process.stdout.write(
+    versionImages(parse(args, LIST_OPTIONS))
+      .map((image) => `${image}\n`)
+      .join(''),
+  );
 }
 
 async function bundle(args: string[]): Promise<void> {
   const values = parse(args, BUNDLE_OPTIONS);
-  if (values.arch === undefined) throw usage('--arch is required: the architectures of the machines that will import the archive (amd64, arm64 or amd64,arm64)');
+  if (values.arch === undefined)
+    throw usage(
+      '--arch is required: the architectures of the machines that will import the archive (amd64, arm64 or amd64,arm64)',
+    );
   if (values.output === undefined) throw usage('-o FILE is required (e.g. -o images.tar)');
   if (values.images !== undefined && values['kubernetes-version'] !== undefined) {
     throw usage('--images replaces the list --kubernetes-version makes: give one of them');
   }
   const arches = parseArches(values.arch);
   const images = values.images === undefined ? versionImages(values) : explicitImages(values.images);
-  const result = await bundleImages({ images, arches, output: values.output, insecure: values.insecure, progress: stderrProgress() });
+  const result = await bundleImages({
+    images,
+    arches,
+    output: values.output,
+    insecure: values.insecure,
+    progress: stderrProgress(),
+  });
   process.stdout.write(
     `${result.archive}: ${result.images.length} images for ${arches.map((arch) => `linux/${arch}`).join(', ')}, ${result.blobs} blobs, ${formatBytes(result.size)}\n` +
       `${result.checksumFile}: sha256 ${result.sha256}\n`,
@@ -91,6 +109,9 @@ const SUBCOMMANDS: Record<string, (args: string[]) => Promise<void>> = { list, b
 export async function imagesCommand(args: string[]): Promise<void> {
   const [name, ...rest] = args;
   const subcommand = name === undefined ? undefined : SUBCOMMANDS[name];
-  if (!subcommand) throw usage(`images needs a subcommand: ${Object.keys(SUBCOMMANDS).join(' or ')}${name === undefined ? '' : ` (not ${JSON.stringify(name)})`}`);
+  if (!subcommand)
+    throw usage(
+      `images needs a subcommand: ${Object.keys(SUBCOMMANDS).join(' or ')}${name === undefined ? '' : ` (not ${JSON.stringify(name)})`}`,
+    );
   await subcommand(rest);
 }

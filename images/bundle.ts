@@ -74,7 +74,8 @@ function checksumLine(sha256: string, archive: string): string {
 
 export async function bundleImages(options: BundleOptions): Promise<BundleResult> {
   if (options.images.length === 0) throw new KubeseedError('usage', 'no images to bundle');
-  if (options.arches.length === 0) throw new KubeseedError('usage', 'no architecture chosen: pass --arch amd64, arm64 or amd64,arm64');
+  if (options.arches.length === 0)
+    throw new KubeseedError('usage', 'no architecture chosen: pass --arch amd64, arm64 or amd64,arm64');
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const client = options.client ?? new RegistryClient({ insecure: options.insecure ?? false });
@@ -100,7 +101,11 @@ export async function bundleImages(options: BundleOptions): Promise<BundleResult
     const total = missing.reduce((sum, { blob }) => sum + blob.size, 0);
     const held = new Map<string, number>();
     let doneBlobs = 0;
-    const report = () => progress.update([...held.values()].reduce((a, b) => a + b, 0), doneBlobs);
+    const report = () =>
+      progress.update(
+        [...held.values()].reduce((a, b) => a + b, 0),
+        doneBlobs,
+      );
     progress.start(total, missing.length);
     try {
       await forEachLimited(missing, concurrency, async ({ blob, content }) => {
@@ -119,7 +124,11 @@ export async function bundleImages(options: BundleOptions): Promise<BundleResult
     const blobs = contents.flatMap((content) => content.blobs);
     const archived = await writeOciArchive(
       options.output,
-      contents.map((content) => ({ name: content.name, root: content.root, ...(content.image.digest === undefined && content.image.tag ? { tag: content.image.tag } : {}) })),
+      contents.map((content) => ({
+        name: content.name,
+        root: content.root,
+        ...(content.image.digest === undefined && content.image.tag ? { tag: content.image.tag } : {}),
+      })),
       blobs,
       (digest) => cache.pathFor(digest),
     );
@@ -131,11 +140,14 @@ export async function bundleImages(options: BundleOptions): Promise<BundleResult
       checksumFile,
       sha256: archived.sha256,
       size: archived.size,
-      images: contents.map((content) => ({ reference: content.reference, name: content.name, digest: content.root.digest })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      images: contents
+        .map((content) => ({ reference: content.reference, name: content.name, digest: content.root.digest }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1)),
       blobs: new Set(blobs.map((blob) => blob.digest)).size,
     };
   } catch (error) {
-    if (error instanceof KubeseedError) throw new KubeseedError(error.code, `${error.message}${keptHint}`, error.problems);
+    if (error instanceof KubeseedError)
+      throw new KubeseedError(error.code, `${error.message}${keptHint}`, error.problems);
     throw error;
   }
 }

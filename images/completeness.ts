@@ -22,7 +22,10 @@ function tryParse(reference: string): ImageReference | undefined {
  * digest: each row then also yields `<repository>@<digest>`.
  */
 export function parseCtrImagesList(stdout: string): string[] {
-  const lines = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   if (lines.length === 0 || !TABLE_HEADER.test(lines[0]!)) return lines;
   return lines.slice(1).flatMap((line) => {
     const [name, , digest] = line.split(/\s+/);
@@ -38,9 +41,11 @@ export function parseCtrImagesList(stdout: string): string[] {
  * the same repository and tag.
  */
 export function missingImages(required: readonly string[], present: readonly string[]): string[] {
-  const have = new Set(present.flatMap((name) => {
-    const image = tryParse(name);
-    return image ? [containerdName(image)] : [];
-  }));
+  const have = new Set(
+    present.flatMap((name) => {
+      const image = tryParse(name);
+      return image ? [containerdName(image)] : [];
+    }),
+  );
   return [...new Set(required)].filter((reference) => !have.has(containerdName(parseReference(reference))));
 }

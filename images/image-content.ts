@@ -33,10 +33,19 @@ async function configPlatform(cache: BlobCache, digest: string, shown: string): 
   } catch {
     throw new KubeseedError('io', `${shown}: its config blob ${digest} is not JSON, so its platform is unknown`);
   }
-  return { os: String(config.os), architecture: String(config.architecture), ...(config.variant ? { variant: config.variant } : {}) };
+  return {
+    os: String(config.os),
+    architecture: String(config.architecture),
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
 }
 
-export async function resolveImage(client: RegistryClient, cache: BlobCache, reference: string, arches: readonly Arch[]): Promise<ImageContent> {
+export async function resolveImage(
+  client: RegistryClient,
+  cache: BlobCache,
+  reference: string,
+  arches: readonly Arch[],
+): Promise<ImageContent> {
   const image = parseReference(reference);
   const shown = formatReference(image);
   const top = await client.getManifest(image, image.digest ?? image.tag!);
@@ -56,7 +65,10 @@ export async function resolveImage(client: RegistryClient, cache: BlobCache, ref
       const entry = selectManifest(top.document.manifests, arch);
       if (!entry) {
         const offered = top.document.manifests.map((manifest) => describePlatform(manifest.platform)).join(', ');
-        throw new KubeseedError('io', `${shown} has no linux/${arch} image (it offers ${offered || 'nothing'}); leave ${arch} out of --arch, or use an image built for it`);
+        throw new KubeseedError(
+          'io',
+          `${shown} has no linux/${arch} image (it offers ${offered || 'nothing'}); leave ${arch} out of --arch, or use an image built for it`,
+        );
       }
       chosen.set(entry.digest, arch);
     }
@@ -70,7 +82,11 @@ export async function resolveImage(client: RegistryClient, cache: BlobCache, ref
       blobs.push(child.descriptor);
       const arch = chosen.get(entry.digest);
       if (arch === undefined) continue;
-      if (child.document.kind !== 'manifest') throw new KubeseedError('io', `${shown}: the linux/${arch} entry ${entry.digest} is another index; nested indexes are not supported`);
+      if (child.document.kind !== 'manifest')
+        throw new KubeseedError(
+          'io',
+          `${shown}: the linux/${arch} entry ${entry.digest} is another index; nested indexes are not supported`,
+        );
       await addManifest(child.document.config, child.document.layers);
     }
   } else {
@@ -78,7 +94,10 @@ export async function resolveImage(client: RegistryClient, cache: BlobCache, ref
     const platform = await configPlatform(cache, top.document.config.digest, shown);
     const missing = arches.filter((arch) => !platformMatches(platform, arch));
     if (missing.length > 0) {
-      throw new KubeseedError('io', `${shown} is a single ${describePlatform(platform)} image, not one for ${missing.map((arch) => `linux/${arch}`).join(' and ')}; leave ${missing.join(', ')} out of --arch, or use a multi-architecture image`);
+      throw new KubeseedError(
+        'io',
+        `${shown} is a single ${describePlatform(platform)} image, not one for ${missing.map((arch) => `linux/${arch}`).join(' and ')}; leave ${missing.join(', ')} out of --arch, or use a multi-architecture image`,
+      );
     }
   }
   return { reference, image, name: containerdName(image), root: top.descriptor, blobs, layers };

@@ -38,7 +38,10 @@ function checkRepository(repository: string): void {
     parseReference(`${repository}/pause:1`);
   } catch {
     throw new KubeseedError('invalid-spec', `image repository ${JSON.stringify(repository)} is not a registry path`, [
-      { path: 'imageRepository', message: 'write it as host[:port][/path] in lower case, without a trailing slash, e.g. mirror.example.com/k8s' },
+      {
+        path: 'imageRepository',
+        message: 'write it as host[:port][/path] in lower case, without a trailing slash, e.g. mirror.example.com/k8s',
+      },
     ]);
   }
 }

@@ -83,7 +83,8 @@ function parseOptions(argv: string[]): Options | undefined {
 
 async function checkRoot(root: string): Promise<void> {
   const etc = await stat(join(root, 'etc')).catch(() => undefined);
-  if (!etc?.isDirectory()) throw new KubeseedError('io', `${root} has no etc/ directory: --root must be the image's root filesystem`);
+  if (!etc?.isDirectory())
+    throw new KubeseedError('io', `${root} has no etc/ directory: --root must be the image's root filesystem`);
 }
 
 async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
@@ -99,7 +100,10 @@ async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
   }
   const isElf = header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   if (!isElf || header.readUInt16LE(18) !== ELF_MACHINES[arch]) {
-    throw new KubeseedError('io', `${binary} is not a Linux ${arch} executable; pass the binary built for --arch ${arch}`);
+    throw new KubeseedError(
+      'io',
+      `${binary} is not a Linux ${arch} executable; pass the binary built for --arch ${arch}`,
+    );
   }
 }
 
@@ -109,7 +113,10 @@ function checkTemplates(): void {
   throw new KubeseedError(
     'io',
     `templates/ does not match templates/index.json; restore these files from the repository`,
-    mismatches.map((mismatch) => ({ path: mismatch.key, message: `${mismatch.file}: sha256 ${mismatch.actual ?? '(missing)'}, expected ${mismatch.expected}` })),
+    mismatches.map((mismatch) => ({
+      path: mismatch.key,
+      message: `${mismatch.file}: sha256 ${mismatch.actual ?? '(missing)'}, expected ${mismatch.expected}`,
+    })),
   );
 }
 
@@ -139,11 +146,16 @@ async function sha256Of(path: string): Promise<string> {
 /** `kubeseed images bundle` writes FILE.sha256 beside FILE: a copy that went wrong is caught before the image ships. */
 async function installArchive(root: string, archive: string): Promise<void> {
   const path = `${ARCHIVE_DIR}/${basename(archive)}`;
-  const recorded = existsSync(`${archive}.sha256`) ? (await readFile(`${archive}.sha256`, 'utf8')).trim().split(/\s+/)[0] : undefined;
+  const recorded = existsSync(`${archive}.sha256`)
+    ? (await readFile(`${archive}.sha256`, 'utf8')).trim().split(/\s+/)[0]
+    : undefined;
   await install(root, archive, path, 0o644);
   const actual = await sha256Of(join(root, path));
   if (recorded !== undefined && recorded !== actual) {
-    throw new KubeseedError('io', `${path} has sha256 ${actual}, but ${archive}.sha256 says ${recorded}: the archive is damaged`);
+    throw new KubeseedError(
+      'io',
+      `${path} has sha256 ${actual}, but ${archive}.sha256 says ${recorded}: the archive is damaged`,
+    );
   }
   console.log(`  sha256 ${actual}: put this path and sha256 under imageArchives in cluster.yaml`);
 }
@@ -165,7 +177,12 @@ async function main(argv: string[]): Promise<void> {
   await install(options.root, join(TEMPLATES_SOURCE, unit.file), unitPath, 0o644);
   await enable(options.root, unitPath);
   for (const [name, template] of Object.entries(podNetworks)) {
-    await install(options.root, join(TEMPLATES_SOURCE, template.file), `${TEMPLATES_DIR}/${name}/${template.version}/manifest.yaml`, 0o644);
+    await install(
+      options.root,
+      join(TEMPLATES_SOURCE, template.file),
+      `${TEMPLATES_DIR}/${name}/${template.version}/manifest.yaml`,
+      0o644,
+    );
   }
   for (const archive of options.archives) await installArchive(options.root, archive);
 }

@@ -98,7 +98,10 @@ function versionsFor(version: string): KubeadmImageVersions {
   const images = match ? KUBEADM_IMAGE_VERSIONS[`${match[1]}.${match[2]}`] : undefined;
   if (!images) {
     throw new KubeseedError('invalid-spec', `no image list for Kubernetes ${version}`, [
-      { path: 'kubernetesVersion', message: `use a version like 1.33.2 of a supported minor: ${SUPPORTED_MINORS.join(', ')}` },
+      {
+        path: 'kubernetesVersion',
+        message: `use a version like 1.33.2 of a supported minor: ${SUPPORTED_MINORS.join(', ')}`,
+      },
     ]);
   }
   return images;
@@ -112,7 +115,8 @@ export function kubeadmImages(version: string, imageRepository = DEFAULT_IMAGE_R
   const { pause, coreDNS, etcd } = versionsFor(version);
   const kubernetesImage = (name: string) => `${imageRepository}/${name}:v${version}`;
   // kubeadm keeps CoreDNS's coredns/ path only on its default registry (images.GetDNSImage).
-  const coreDNSRepository = imageRepository === DEFAULT_IMAGE_REPOSITORY ? `${imageRepository}/coredns` : imageRepository;
+  const coreDNSRepository =
+    imageRepository === DEFAULT_IMAGE_REPOSITORY ? `${imageRepository}/coredns` : imageRepository;
   return [
     kubernetesImage('kube-apiserver'),
     kubernetesImage('kube-controller-manager'),

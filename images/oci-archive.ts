@@ -43,7 +43,10 @@ function indexDocument(images: readonly ArchivedImage[]): string {
       mediaType: image.root.mediaType,
       digest: image.root.digest,
       size: image.root.size,
-      annotations: { [ANNOTATION_IMAGE_NAME]: image.name, ...(image.tag === undefined ? {} : { [ANNOTATION_REF_NAME]: image.tag }) },
+      annotations: {
+        [ANNOTATION_IMAGE_NAME]: image.name,
+        ...(image.tag === undefined ? {} : { [ANNOTATION_REF_NAME]: image.tag }),
+      },
     }));
   return `${JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests }, null, 2)}\n`;
 }
@@ -63,7 +66,10 @@ async function writeEntry(entry: EntrySink, path: string, blob: Descriptor): Pro
   }
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== blob.digest) {
-    throw new KubeseedError('io', `cached blob ${path} hashes to ${actual}, not ${blob.digest}: it changed on disk after it was verified; delete it and run the command again`);
+    throw new KubeseedError(
+      'io',
+      `cached blob ${path} hashes to ${actual}, not ${blob.digest}: it changed on disk after it was verified; delete it and run the command again`,
+    );
   }
   entry.end();
 }
@@ -78,7 +84,9 @@ export async function writeOciArchive(
   blobs: readonly Descriptor[],
   blobPath: (digest: string) => string,
 ): Promise<WrittenArchive> {
-  const unique = [...new Map(blobs.map((blob) => [blob.digest, blob])).values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
+  const unique = [...new Map(blobs.map((blob) => [blob.digest, blob])).values()].sort((a, b) =>
+    a.digest < b.digest ? -1 : 1,
+  );
   const partial = `${path}.partial`;
   const pack = tar.pack();
   const hash = createHash('sha256');
@@ -95,7 +103,9 @@ export async function writeOciArchive(
     createWriteStream(partial),
   );
   const add = (name: string, content: string) =>
-    new Promise<void>((resolve, reject) => pack.entry({ ...ENTRY, name }, content, (error) => (error ? reject(error) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      pack.entry({ ...ENTRY, name }, content, (error) => (error ? reject(error) : resolve())),
+    );
   try {
     await add('oci-layout', `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
     await add('index.json', indexDocument(images));

@@ -34,13 +34,17 @@ function isIpFamily(value: string): value is IpFamily {
 }
 
 function typedPodNetworks(raw: typeof index.podNetworks): Record<string, PodNetworkTemplateEntry> {
-  return Object.fromEntries(Object.entries(raw).map(([name, entry]) => {
-    const ipFamilies = entry.ipFamilies.filter(isIpFamily);
-    if (ipFamilies.length !== entry.ipFamilies.length) {
-      throw new Error(`templates/index.json: podNetworks.${name}.ipFamilies: only ${IP_FAMILIES.join(' and ')} are known`);
-    }
-    return [name, { ...entry, ipFamilies }];
-  }));
+  return Object.fromEntries(
+    Object.entries(raw).map(([name, entry]) => {
+      const ipFamilies = entry.ipFamilies.filter(isIpFamily);
+      if (ipFamilies.length !== entry.ipFamilies.length) {
+        throw new Error(
+          `templates/index.json: podNetworks.${name}.ipFamilies: only ${IP_FAMILIES.join(' and ')} are known`,
+        );
+      }
+      return [name, { ...entry, ipFamilies }];
+    }),
+  );
 }
 
 export const podNetworks: Record<string, PodNetworkTemplateEntry> = typedPodNetworks(index.podNetworks);

@@ -36,7 +36,9 @@ Binary.before(async (context) => {
 Binary('SHA256SUMS lists the bundle and both binaries with their hashes', async ({ build }) => {
   const sums = await readFile(join(build.outDir, SUMS_NAME), 'utf8');
   const files = [build.bundle, ...Object.values(build.binaries)];
-  const expected = await Promise.all(files.map(async (path) => `${sha256Hex(await readFile(path))}  ${basename(path)}`));
+  const expected = await Promise.all(
+    files.map(async (path) => `${sha256Hex(await readFile(path))}  ${basename(path)}`),
+  );
   assert.equal(sums.trim().split('\n').sort(), expected.sort());
 });
 
@@ -59,34 +61,44 @@ for (const arch of AGENT_ARCHES) {
   });
 }
 
-Binary('amd64: a full init-node run of the binary with stand-in kubeadm, kubectl, ctr and systemctl', async ({ build }) => {
-  const fixture = makeFixture(makeBundle('init'));
-  try {
-    const { NODE_OPTIONS: _options, ...env } = fixture.env;
-    await run(build.binaries.amd64, ['run'], { env });
-    assert.equal(commands(fixture).filter((command) => command.startsWith('kubeadm ') || command.startsWith('kubectl ')), [
-      'kubeadm version -o short',
-      'kubeadm config images list --config /etc/kubeseed/kubeadm.yaml',
-      'kubeadm init --config /etc/kubeseed/kubeadm.yaml',
-      'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
-    ]);
-    assert.is(state(fixture).phases.finish?.status, 'done');
-  } finally {
-    cleanup();
-  }
-});
+Binary(
+  'amd64: a full init-node run of the binary with stand-in kubeadm, kubectl, ctr and systemctl',
+  async ({ build }) => {
+    const fixture = makeFixture(makeBundle('init'));
+    try {
+      const { NODE_OPTIONS: _options, ...env } = fixture.env;
+      await run(build.binaries.amd64, ['run'], { env });
+      assert.equal(
+        commands(fixture).filter((command) => command.startsWith('kubeadm ') || command.startsWith('kubectl ')),
+        [
+          'kubeadm version -o short',
+          'kubeadm config images list --config /etc/kubeseed/kubeadm.yaml',
+          'kubeadm init --config /etc/kubeseed/kubeadm.yaml',
+          'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
+        ],
+      );
+      assert.is(state(fixture).phases.finish?.status, 'done');
+    } finally {
+      cleanup();
+    }
+  },
+);
 
 Binary.run();
 
 const Checker = suite('bundle loader check');
 
 Checker('flags computed and non-built-in loads, not strings that mention require()', () => {
-  const code = 'require("node:fs");require("os");import("node:crypto");console.log("require() of x");require(a);import(b);require("yaml")';
-  assert.equal(loaderProblems(code).map((problem) => problem.message), [
-    'require(a) loads a computed module name',
-    'import(b) loads a computed module name',
-    'require("yaml") loads "yaml", which is not built into Node',
-  ]);
+  const code =
+    'require("node:fs");require("os");import("node:crypto");console.log("require() of x");require(a);import(b);require("yaml")';
+  assert.equal(
+    loaderProblems(code).map((problem) => problem.message),
+    [
+      'require(a) loads a computed module name',
+      'import(b) loads a computed module name',
+      'require("yaml") loads "yaml", which is not built into Node',
+    ],
+  );
 });
 
 Checker.run();

@@ -17,12 +17,18 @@ const run = promisify(execFile);
 
 /** In the traditional encoding (PKCS#1 for RSA) that kubeadm writes; genpkey alone writes PKCS#8. */
 async function opensslKey(...algorithm: string[]): Promise<string> {
-  return (await run('sh', ['-c', 'openssl genpkey "$@" 2>/dev/null | openssl pkey -traditional', 'sh', ...algorithm])).stdout;
+  return (await run('sh', ['-c', 'openssl genpkey "$@" 2>/dev/null | openssl pkey -traditional', 'sh', ...algorithm]))
+    .stdout;
 }
 
 async function clusterKeys(algorithm: KeyAlgorithm): Promise<Record<string, string>> {
   const pki = await createClusterPki({ algorithm, caValidityHours: 48, certValidityHours: 24, now: new Date() });
-  return { 'ca.key': pki.ca.key, 'front-proxy-ca.key': pki.frontProxyCa.key, 'etcd/ca.key': pki.etcdCa.key, 'sa.key': pki.serviceAccount.key };
+  return {
+    'ca.key': pki.ca.key,
+    'front-proxy-ca.key': pki.frontProxyCa.key,
+    'etcd/ca.key': pki.etcdCa.key,
+    'sa.key': pki.serviceAccount.key,
+  };
 }
 
 /** One key the way createClusterPki makes each of its keys: a whole RSA-4096 PKI takes seconds. */
@@ -38,7 +44,9 @@ function roundTrips(pem: string, label: string): void {
 }
 
 rsaKey('openssl RSA keys rebuild byte for byte from p, q and e', async () => {
-  const keys = await Promise.all(RSA_SIZES.map((bits) => opensslKey('-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`)));
+  const keys = await Promise.all(
+    RSA_SIZES.map((bits) => opensslKey('-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`)),
+  );
   for (const [index, pem] of keys.entries()) roundTrips(pem, `openssl RSA-${RSA_SIZES[index]}`);
 });
 
@@ -51,7 +59,10 @@ rsaKey("the generator's RSA keys rebuild byte for byte from p, q and e", async (
 
 rsaKey('a PEM the primes would not rebuild exactly has no compact form: PKCS#8, or another valid d', async () => {
   const traditional = await opensslKey('-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048');
-  assert.is(compactRsaKey(createPrivateKey(traditional).export({ type: 'pkcs8', format: 'pem' }).toString()), undefined);
+  assert.is(
+    compactRsaKey(createPrivateKey(traditional).export({ type: 'pkcs8', format: 'pem' }).toString()),
+    undefined,
+  );
   const jwk = createPrivateKey(traditional).export({ format: 'jwk' });
   const big = (value: string | undefined) => BigInt(`0x${Buffer.from(value!, 'base64url').toString('hex')}`);
   const [p, q, d] = [big(jwk.p), big(jwk.q), big(jwk.d)];
@@ -60,14 +71,17 @@ rsaKey('a PEM the primes would not rebuild exactly has no compact form: PKCS#8, 
   // d + λ(n) is an equally valid private exponent: the same key, written differently.
   const other = (d + ((p - 1n) * (q - 1n)) / a).toString(16);
   const otherD = Buffer.from(other.length % 2 === 0 ? other : `0${other}`, 'hex').toString('base64url');
-  const otherPem = createPrivateKey({ key: { ...jwk, d: otherD }, format: 'jwk' }).export({ type: 'pkcs1', format: 'pem' }).toString();
+  const otherPem = createPrivateKey({ key: { ...jwk, d: otherD }, format: 'jwk' })
+    .export({ type: 'pkcs1', format: 'pem' })
+    .toString();
   assert.is.not(otherPem, traditional);
   assert.is(compactRsaKey(otherPem), undefined);
 });
 
 rsaKey('EC keys have no compact form', async () => {
   assert.is(compactRsaKey(await opensslKey('-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256')), undefined);
-  for (const [path, pem] of Object.entries(await clusterKeys('ECDSA-P256'))) assert.is(compactRsaKey(pem), undefined, path);
+  for (const [path, pem] of Object.entries(await clusterKeys('ECDSA-P256')))
+    assert.is(compactRsaKey(pem), undefined, path);
   assert.is(compactRsaKey(await generatorKey('ECDSA-P384')), undefined);
 });
 

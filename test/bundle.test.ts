@@ -26,21 +26,36 @@ contract('a control-plane bundle round-trips and expands to the eight files kube
   assert.equal(parsed, bundle);
   const pki = makePki();
   const files = Object.fromEntries(sharedPkiFiles(parsed).map((file) => [file.path, file.content]));
-  assert.equal(Object.keys(files), ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'etcd/ca.crt', 'etcd/ca.key', 'sa.key', 'sa.pub']);
+  assert.equal(Object.keys(files), [
+    'ca.crt',
+    'ca.key',
+    'front-proxy-ca.crt',
+    'front-proxy-ca.key',
+    'etcd/ca.crt',
+    'etcd/ca.key',
+    'sa.key',
+    'sa.pub',
+  ]);
   assert.is(files['ca.crt'], pki.caCert);
   assert.is(files['sa.pub'], pki.saPub);
 });
 
 contract('a CA key that does not match its certificate is rejected before anything runs', () => {
   const bundle = makeBundle('init');
-  const swapped = { ...bundle, pki: bundle.pki.map((file) => (file.path === 'ca.key' ? { ...file, content: makePki().etcdKey } : file)) };
+  const swapped = {
+    ...bundle,
+    pki: bundle.pki.map((file) => (file.path === 'ca.key' ? { ...file, content: makePki().etcdKey } : file)),
+  };
   assert.equal(problemsOf(stringify(swapped)), ['pki: ca.key does not match its certificate']);
 });
 
 contract('a malformed key is named but never quoted back: errors reach the journal', () => {
   const bundle = makeBundle('init');
   const secret = 'MIIEsecretkeymaterialthatmustnotleak0123456789abcdefghijklmnop';
-  const broken = { ...bundle, pki: bundle.pki.map((file) => (file.path === 'ca.key' ? { path: file.path, content: `${secret}\n` } : file)) };
+  const broken = {
+    ...bundle,
+    pki: bundle.pki.map((file) => (file.path === 'ca.key' ? { path: file.path, content: `${secret}\n` } : file)),
+  };
   const problems = problemsOf(stringify(broken));
   assert.ok(problems.includes('pki[0].content: is not valid; expected a PEM block'), problems.join('\n'));
   assert.not.ok(problems.join('\n').includes('secretkeymaterial'));
@@ -48,7 +63,9 @@ contract('a malformed key is named but never quoted back: errors reach the journ
 
 contract('a worker bundle with a private key is rejected', () => {
   const worker = { ...makeBundle('worker'), pki: [{ path: 'ca.key', content: makePki().caKey }] };
-  assert.equal(problemsOf(stringify(worker)), ['pki: a worker bundle must not carry PKI files: workers never get a CA private key']);
+  assert.equal(problemsOf(stringify(worker)), [
+    'pki: a worker bundle must not carry PKI files: workers never get a CA private key',
+  ]);
 });
 
 contract.run();
@@ -58,9 +75,18 @@ let rsaPki: ClusterPki;
 let rsaBundle: NodeBundle;
 
 rsa.before(async () => {
-  rsaPki = await createClusterPki({ algorithm: 'RSA-2048', caValidityHours: 48, certValidityHours: 24, now: new Date() });
+  rsaPki = await createClusterPki({
+    algorithm: 'RSA-2048',
+    caValidityHours: 48,
+    certValidityHours: 24,
+    now: new Date(),
+  });
   const bundle = makeBundle('init');
-  rsaBundle = { ...bundle, cluster: { ...bundle.cluster, caCertificate: rsaPki.ca.cert }, pki: bundledPkiFiles(rsaPki) };
+  rsaBundle = {
+    ...bundle,
+    cluster: { ...bundle.cluster, caCertificate: rsaPki.ca.cert },
+    pki: bundledPkiFiles(rsaPki),
+  };
 });
 
 function withFile(path: string, replace: (file: PkiFile) => object): object {
@@ -74,7 +100,14 @@ function missing(path: string): string {
 rsa('the generator carries each RSA key as p, q and e; the agent rebuilds the eight files byte for byte', () => {
   assert.equal(
     rsaBundle.pki.map((file) => [file.path, file.rsaPrimes === undefined ? 'content' : 'rsaPrimes']),
-    [['ca.key', 'rsaPrimes'], ['front-proxy-ca.crt', 'content'], ['front-proxy-ca.key', 'rsaPrimes'], ['etcd/ca.crt', 'content'], ['etcd/ca.key', 'rsaPrimes'], ['sa.key', 'rsaPrimes']],
+    [
+      ['ca.key', 'rsaPrimes'],
+      ['front-proxy-ca.crt', 'content'],
+      ['front-proxy-ca.key', 'rsaPrimes'],
+      ['etcd/ca.crt', 'content'],
+      ['etcd/ca.key', 'rsaPrimes'],
+      ['sa.key', 'rsaPrimes'],
+    ],
   );
   const text = renderBundle(rsaBundle);
   assert.not.match(text, /PRIVATE KEY/);
@@ -107,17 +140,29 @@ rsa('primes that make no RSA key are rejected naming the file', () => {
 
 rsa('a file with both content and rsaPrimes, or neither, is rejected', () => {
   const both = withFile('ca.key', (file) => ({ ...file, content: rsaPki.ca.key }));
-  assert.equal(problemsOf(stringify(both)), ['pki[0]: needs exactly one of content (PEM) or rsaPrimes', missing('ca.key')]);
+  assert.equal(problemsOf(stringify(both)), [
+    'pki[0]: needs exactly one of content (PEM) or rsaPrimes',
+    missing('ca.key'),
+  ]);
   const neither = withFile('ca.key', (file) => ({ path: file.path }));
-  assert.equal(problemsOf(stringify(neither)), ['pki[0]: needs exactly one of content (PEM) or rsaPrimes', missing('ca.key')]);
+  assert.equal(problemsOf(stringify(neither)), [
+    'pki[0]: needs exactly one of content (PEM) or rsaPrimes',
+    missing('ca.key'),
+  ]);
 });
 
 rsa('only private keys travel as primes, and primes are base64url', () => {
   const primes = rsaBundle.pki.find((file) => file.path === 'ca.key')!.rsaPrimes!;
   const certificate = withFile('etcd/ca.crt', (file) => ({ path: file.path, rsaPrimes: primes }));
-  assert.equal(problemsOf(stringify(certificate)), ['pki[3].rsaPrimes: only a private key travels as primes, not etcd/ca.crt', missing('etcd/ca.crt')]);
+  assert.equal(problemsOf(stringify(certificate)), [
+    'pki[3].rsaPrimes: only a private key travels as primes, not etcd/ca.crt',
+    missing('etcd/ca.crt'),
+  ]);
   const padded = withFile('ca.key', (file) => ({ ...file, rsaPrimes: { ...file.rsaPrimes!, e: 'AQAB==' } }));
-  assert.equal(problemsOf(stringify(padded)), ['pki[0].rsaPrimes.e: is not valid; expected base64url digits', missing('ca.key')]);
+  assert.equal(problemsOf(stringify(padded)), [
+    'pki[0].rsaPrimes.e: is not valid; expected base64url digits',
+    missing('ca.key'),
+  ]);
 });
 
 rsa.run();

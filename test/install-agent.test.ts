@@ -48,36 +48,45 @@ Recipe.before.each((context) => {
 
 Recipe.after.each(({ dir }) => rmSync(dir, { recursive: true, force: true }));
 
-Recipe('installs the agent, its unit enabled for multi-user.target, and the templates where the agent reads them', ({ root, agent }) => {
-  for (let run = 0; run < 2; run++) {
-    const result = install(['--root', root, '--binary', agent]);
-    assert.is(result.code, 0, result.stderr);
-  }
-  assert.ok(readFileSync(join(root, 'usr/local/bin/kubeseed-boot')).equals(readFileSync(agent)));
-  assert.is(mode(join(root, 'usr/local/bin/kubeseed-boot')), 0o755);
-  const unit = join(root, 'etc/systemd/system/kubeseed-boot.service');
-  assert.fixture(readFileSync(unit, 'utf8'), readFileSync(join(REPO, 'templates/kubeseed-boot.service'), 'utf8'));
-  assert.is(mode(unit), 0o644);
-  assert.is(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/kubeseed-boot.service')), '/etc/systemd/system/kubeseed-boot.service');
-  for (const [name, template] of Object.entries(podNetworks)) {
-    const installed = join(root, `${TEMPLATES_DIR}/${name}/${template.version}/manifest.yaml`);
-    assert.is(sha256(readFileSync(installed)), template.sha256, name);
-    assert.is(mode(installed), 0o644);
-  }
-});
+Recipe(
+  'installs the agent, its unit enabled for multi-user.target, and the templates where the agent reads them',
+  ({ root, agent }) => {
+    for (let run = 0; run < 2; run++) {
+      const result = install(['--root', root, '--binary', agent]);
+      assert.is(result.code, 0, result.stderr);
+    }
+    assert.ok(readFileSync(join(root, 'usr/local/bin/kubeseed-boot')).equals(readFileSync(agent)));
+    assert.is(mode(join(root, 'usr/local/bin/kubeseed-boot')), 0o755);
+    const unit = join(root, 'etc/systemd/system/kubeseed-boot.service');
+    assert.fixture(readFileSync(unit, 'utf8'), readFileSync(join(REPO, 'templates/kubeseed-boot.service'), 'utf8'));
+    assert.is(mode(unit), 0o644);
+    assert.is(
+      readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/kubeseed-boot.service')),
+      '/etc/systemd/system/kubeseed-boot.service',
+    );
+    for (const [name, template] of Object.entries(podNetworks)) {
+      const installed = join(root, `${TEMPLATES_DIR}/${name}/${template.version}/manifest.yaml`);
+      assert.is(sha256(readFileSync(installed)), template.sha256, name);
+      assert.is(mode(installed), 0o644);
+    }
+  },
+);
 
-Recipe('puts air-gap archives in /var/lib/kubeseed/images and prints the sha256 bundles name them by', ({ dir, root, agent }) => {
-  const archive = join(dir, 'k8s-1.34.2.tar');
-  writeFileSync(archive, 'an archive\n');
-  const hash = sha256(readFileSync(archive));
-  writeFileSync(`${archive}.sha256`, `${hash}  k8s-1.34.2.tar\n`);
-  const result = install(['--root', root, '--binary', agent, '--images', archive]);
-  assert.is(result.code, 0, result.stderr);
-  const installed = join(root, 'var/lib/kubeseed/images/k8s-1.34.2.tar');
-  assert.is(readFileSync(installed, 'utf8'), 'an archive\n');
-  assert.is(mode(installed), 0o644);
-  assert.match(result.stdout, `/var/lib/kubeseed/images/k8s-1.34.2.tar (0644)\n  sha256 ${hash}`);
-});
+Recipe(
+  'puts air-gap archives in /var/lib/kubeseed/images and prints the sha256 bundles name them by',
+  ({ dir, root, agent }) => {
+    const archive = join(dir, 'k8s-1.34.2.tar');
+    writeFileSync(archive, 'an archive\n');
+    const hash = sha256(readFileSync(archive));
+    writeFileSync(`${archive}.sha256`, `${hash}  k8s-1.34.2.tar\n`);
+    const result = install(['--root', root, '--binary', agent, '--images', archive]);
+    assert.is(result.code, 0, result.stderr);
+    const installed = join(root, 'var/lib/kubeseed/images/k8s-1.34.2.tar');
+    assert.is(readFileSync(installed, 'utf8'), 'an archive\n');
+    assert.is(mode(installed), 0o644);
+    assert.match(result.stdout, `/var/lib/kubeseed/images/k8s-1.34.2.tar (0644)\n  sha256 ${hash}`);
+  },
+);
 
 Recipe('refuses an archive that does not match its .sha256', ({ dir, root, agent }) => {
   const archive = join(dir, 'k8s.tar');
@@ -88,14 +97,17 @@ Recipe('refuses an archive that does not match its .sha256', ({ dir, root, agent
   assert.match(result.stderr, 'the archive is damaged');
 });
 
-Recipe('refuses a binary for another architecture and a directory that is no root filesystem', ({ dir, root, agent }) => {
-  const arm = install(['--root', root, '--arch', 'arm64', '--binary', agent]);
-  assert.is(arm.code, 1);
-  assert.match(arm.stderr, 'is not a Linux arm64 executable');
-  const notRoot = install(['--root', join(dir, 'nowhere'), '--binary', agent]);
-  assert.is(notRoot.code, 1);
-  assert.match(notRoot.stderr, 'has no etc/ directory');
-});
+Recipe(
+  'refuses a binary for another architecture and a directory that is no root filesystem',
+  ({ dir, root, agent }) => {
+    const arm = install(['--root', root, '--arch', 'arm64', '--binary', agent]);
+    assert.is(arm.code, 1);
+    assert.match(arm.stderr, 'is not a Linux arm64 executable');
+    const notRoot = install(['--root', join(dir, 'nowhere'), '--binary', agent]);
+    assert.is(notRoot.code, 1);
+    assert.match(notRoot.stderr, 'has no etc/ directory');
+  },
+);
 
 Recipe('usage errors exit 2 and write nothing', ({ root }) => {
   const result = install([]);

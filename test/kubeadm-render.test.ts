@@ -142,7 +142,10 @@ schema('the checker also knows kubeadm fields nothing renders yet', () => {
     kind: 'ClusterConfiguration',
     imageRepository: 'mirror.example.com/k8s',
     etcd: { local: { dataDir: '/var/lib/etcd', extraArgs: [{ name: 'quota-backend-bytes', value: '8589934592' }] } },
-    apiServer: { extraArgs: [{ name: 'audit-log-maxage', value: '7' }], extraEnvs: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }] },
+    apiServer: {
+      extraArgs: [{ name: 'audit-log-maxage', value: '7' }],
+      extraEnvs: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
+    },
     dns: { disabled: false },
     proxy: { disabled: false },
   };
@@ -150,13 +153,19 @@ schema('the checker also knows kubeadm fields nothing renders yet', () => {
   const join = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',
     kind: 'JoinConfiguration',
-    nodeRegistration: { imagePullPolicy: 'Never', imagePullSerial: false, ignorePreflightErrors: ['DirAvailable--etc-kubernetes-manifests'] },
+    nodeRegistration: {
+      imagePullPolicy: 'Never',
+      imagePullSerial: false,
+      ignorePreflightErrors: ['DirAvailable--etc-kubernetes-manifests'],
+    },
     discovery: { bootstrapToken: { token: TOKEN_TEXT, apiServerEndpoint: '10.0.0.10:6443', caCertHashes: [HASH] } },
     timeouts: { discovery: '10m0s' },
   };
   assert.equal(checkDocument(join), []);
   const bad = { ...join, nodeRegistration: { imagePullPolicy: 'Sometimes' } };
-  assert.equal(checkDocument(bad), ['JoinConfiguration.nodeRegistration.imagePullPolicy: "Sometimes" is not one of Always, IfNotPresent, Never']);
+  assert.equal(checkDocument(bad), [
+    'JoinConfiguration.nodeRegistration.imagePullPolicy: "Sometimes" is not one of Always, IfNotPresent, Never',
+  ]);
 });
 
 schema.run();
@@ -165,10 +174,20 @@ const init = suite('kubeadm init configuration');
 
 init('init renders Init, Cluster, Kubelet and KubeProxy documents in that order', () => {
   const docs = renderDocs(cluster(), 'cp-1');
-  assert.equal(kinds(docs), ['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
+  assert.equal(kinds(docs), [
+    'InitConfiguration',
+    'ClusterConfiguration',
+    'KubeletConfiguration',
+    'KubeProxyConfiguration',
+  ]);
   assert.equal(
     docs.map((doc) => doc.apiVersion),
-    ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta4', 'kubelet.config.k8s.io/v1beta1', 'kubeproxy.config.k8s.io/v1alpha1'],
+    [
+      'kubeadm.k8s.io/v1beta4',
+      'kubeadm.k8s.io/v1beta4',
+      'kubelet.config.k8s.io/v1beta1',
+      'kubeproxy.config.k8s.io/v1alpha1',
+    ],
   );
 });
 
@@ -233,8 +252,16 @@ init('certSANs are deduplicated when the endpoint is a control plane address', (
 
 init('kubelet uses the systemd cgroup driver and kube-proxy gets the pod subnets', () => {
   const [, , kubelet, proxy] = renderDocs(cluster(), 'cp-1') as [Doc, Doc, Doc, Doc];
-  assert.equal(kubelet, { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'systemd' });
-  assert.equal(proxy, { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', clusterCIDR: '10.244.0.0/16' });
+  assert.equal(kubelet, {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    cgroupDriver: 'systemd',
+  });
+  assert.equal(proxy, {
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clusterCIDR: '10.244.0.0/16',
+  });
 });
 
 init('dual-stack subnets are joined with a comma and IPv6 endpoints bracketed', () => {
@@ -307,7 +334,8 @@ function taintsOf(spec: ClusterSpec, name: string): unknown {
 }
 
 taints('with workers, unset taints keep kubeadm defaults on every node', () => {
-  for (const name of ['cp-1', 'cp-2', 'cp-3', 'worker-1']) assert.is(taintsOf(cluster(), name), 'kubeadm default', name);
+  for (const name of ['cp-1', 'cp-2', 'cp-3', 'worker-1'])
+    assert.is(taintsOf(cluster(), name), 'kubeadm default', name);
 });
 
 taints('a single node without workers is untainted explicitly', () => {
@@ -317,7 +345,11 @@ taints('a single node without workers is untainted explicitly', () => {
 
 taints('control planes of a cluster without workers are all untainted', () => {
   const spec = cluster({
-    nodes: [node('cp-1', 'init', { address: '10.0.0.11' }), node('cp-2', 'control-plane'), node('cp-3', 'control-plane')],
+    nodes: [
+      node('cp-1', 'init', { address: '10.0.0.11' }),
+      node('cp-2', 'control-plane'),
+      node('cp-3', 'control-plane'),
+    ],
   });
   for (const name of ['cp-1', 'cp-2', 'cp-3']) assert.equal(taintsOf(spec, name), [], name);
 });

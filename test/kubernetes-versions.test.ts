@@ -1,7 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../bootstrap/errors.ts';
-import { KUBEADM_IMAGE_VERSIONS, SUPPORTED_MINORS, kubeadmImages, sandboxImage } from '../images/kubernetes-versions.ts';
+import {
+  KUBEADM_IMAGE_VERSIONS,
+  SUPPORTED_MINORS,
+  kubeadmImages,
+  sandboxImage,
+} from '../images/kubernetes-versions.ts';
 
 const versions = suite('kubernetes versions');
 
@@ -22,7 +27,7 @@ versions('every supported minor has a pause, CoreDNS and etcd tag', () => {
   }
 });
 
-versions('kubeadmImages lists kubeadm\'s seven images in its order', () => {
+versions("kubeadmImages lists kubeadm's seven images in its order", () => {
   assert.equal(kubeadmImages('1.33.2'), [
     'registry.k8s.io/kube-apiserver:v1.33.2',
     'registry.k8s.io/kube-controller-manager:v1.33.2',
@@ -34,7 +39,7 @@ versions('kubeadmImages lists kubeadm\'s seven images in its order', () => {
   ]);
 });
 
-versions('a custom repository takes every image and drops CoreDNS\'s coredns/ path', () => {
+versions("a custom repository takes every image and drops CoreDNS's coredns/ path", () => {
   assert.equal(kubeadmImages('1.34.1', 'mirror.example.com/k8s'), [
     'mirror.example.com/k8s/kube-apiserver:v1.34.1',
     'mirror.example.com/k8s/kube-controller-manager:v1.34.1',
@@ -46,7 +51,7 @@ versions('a custom repository takes every image and drops CoreDNS\'s coredns/ pa
   ]);
 });
 
-versions('the sandbox image is kubeadm\'s pause image', () => {
+versions("the sandbox image is kubeadm's pause image", () => {
   assert.is(sandboxImage('1.36.0'), 'registry.k8s.io/pause:3.10.2');
   assert.is(sandboxImage('1.31.4', 'mirror.example.com'), 'mirror.example.com/pause:3.10');
   for (const minor of SUPPORTED_MINORS) {
@@ -64,7 +69,10 @@ versions('unsupported or malformed versions are refused', () => {
       assert.is((error as KubeseedError).code, 'invalid-spec');
     }
   }
-  assert.throws(() => sandboxImage('1.29.0'), (error: unknown) => error instanceof KubeseedError);
+  assert.throws(
+    () => sandboxImage('1.29.0'),
+    (error: unknown) => error instanceof KubeseedError,
+  );
 });
 
 versions.run();

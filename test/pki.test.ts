@@ -31,8 +31,14 @@ interface Expected {
 }
 
 const ALGORITHMS: [KeyAlgorithm, Expected][] = [
-  ['RSA-2048', { keyHeader: 'RSA PRIVATE KEY', publicKeyLine: 'Public-Key: (2048 bit)', signature: 'sha256WithRSAEncryption' }],
-  ['ECDSA-P256', { keyHeader: 'EC PRIVATE KEY', publicKeyLine: 'ASN1 OID: prime256v1', signature: 'ecdsa-with-SHA256' }],
+  [
+    'RSA-2048',
+    { keyHeader: 'RSA PRIVATE KEY', publicKeyLine: 'Public-Key: (2048 bit)', signature: 'sha256WithRSAEncryption' },
+  ],
+  [
+    'ECDSA-P256',
+    { keyHeader: 'EC PRIVATE KEY', publicKeyLine: 'ASN1 OID: prime256v1', signature: 'ecdsa-with-SHA256' },
+  ],
   ['ECDSA-P384', { keyHeader: 'EC PRIVATE KEY', publicKeyLine: 'ASN1 OID: secp384r1', signature: 'ecdsa-with-SHA384' }],
 ];
 
@@ -147,7 +153,10 @@ for (const { algorithm, expected, pki, dir } of fixtures) {
       );
       const text = openssl(['x509', '-in', cert, '-noout', '-text']);
       assert.ok(text.includes(expected.publicKeyLine), `${name}.crt key: ${expected.publicKeyLine}`);
-      assert.ok(text.includes(`Signature Algorithm: ${expected.signature}`), `${name}.crt signed ${expected.signature}`);
+      assert.ok(
+        text.includes(`Signature Algorithm: ${expected.signature}`),
+        `${name}.crt signed ${expected.signature}`,
+      );
     }
   });
 
@@ -159,8 +168,10 @@ for (const { algorithm, expected, pki, dir } of fixtures) {
   });
 
   test('serial numbers are distinct positive 63-bit values', () => {
-    const serials = ['ca', 'front-proxy-ca', 'etcd-ca', 'admin'].map(
-      (name) => openssl(['x509', '-in', file(`${name}.crt`), '-noout', '-serial']).trim().replace('serial=', ''),
+    const serials = ['ca', 'front-proxy-ca', 'etcd-ca', 'admin'].map((name) =>
+      openssl(['x509', '-in', file(`${name}.crt`), '-noout', '-serial'])
+        .trim()
+        .replace('serial=', ''),
     );
     assert.is(new Set(serials).size, serials.length);
     for (const serial of serials) assert.ok(BigInt(`0x${serial}`) > 0n && BigInt(`0x${serial}`) < 1n << 63n, serial);
@@ -198,7 +209,9 @@ kubeconfig('embeds the credentials and makes <user>@<cluster> the current contex
   assert.is(config.apiVersion, 'v1');
   assert.is(config.kind, 'Config');
   assert.is(config['current-context'], 'kubernetes-admin@demo');
-  assert.equal(config.contexts, [{ context: { cluster: 'demo', user: 'kubernetes-admin' }, name: 'kubernetes-admin@demo' }]);
+  assert.equal(config.contexts, [
+    { context: { cluster: 'demo', user: 'kubernetes-admin' }, name: 'kubernetes-admin@demo' },
+  ]);
   assert.is(config.clusters[0].name, 'demo');
   assert.is(config.clusters[0].cluster.server, 'https://10.0.0.10:6443');
   assert.is(decode(config.clusters[0].cluster['certificate-authority-data']), ecdsa.pki.ca.cert);
@@ -210,7 +223,10 @@ kubeconfig('embeds the credentials and makes <user>@<cluster> the current contex
   mkdirSync(dir);
   writeFileSync(join(dir, 'ca.crt'), decode(config.clusters[0].cluster['certificate-authority-data']));
   writeFileSync(join(dir, 'client.crt'), decode(config.users[0].user['client-certificate-data']));
-  assert.is(openssl(['verify', ...AT_NOW, '-CAfile', join(dir, 'ca.crt'), join(dir, 'client.crt')]).trim(), `${join(dir, 'client.crt')}: OK`);
+  assert.is(
+    openssl(['verify', ...AT_NOW, '-CAfile', join(dir, 'ca.crt'), join(dir, 'client.crt')]).trim(),
+    `${join(dir, 'client.crt')}: OK`,
+  );
 });
 
 kubeconfig.after(() => rmSync(root, { recursive: true, force: true }));
@@ -218,7 +234,7 @@ kubeconfig.run();
 
 const token = suite('bootstrap token');
 
-token('has kubeadm\'s format and round-trips through its text form', () => {
+token("has kubeadm's format and round-trips through its text form", () => {
   const generated = generateBootstrapToken();
   const text = formatBootstrapToken(generated);
   assert.match(text, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
@@ -233,7 +249,14 @@ token('1000 tokens are distinct and draw on the whole alphabet', () => {
 });
 
 token('parsing rejects anything kubeadm would reject', () => {
-  for (const text of ['ABCDEF.0123456789abcdef', 'abcde.0123456789abcdef', 'abcdef.0123456789abcde', 'abcdef0123456789abcdef', ' abcdef.0123456789abcdef', 'abcdef.0123456789abcdef\n']) {
+  for (const text of [
+    'ABCDEF.0123456789abcdef',
+    'abcde.0123456789abcdef',
+    'abcdef.0123456789abcde',
+    'abcdef0123456789abcdef',
+    ' abcdef.0123456789abcdef',
+    'abcdef.0123456789abcdef\n',
+  ]) {
     assert.is(parseBootstrapToken(text), undefined, JSON.stringify(text));
   }
 });

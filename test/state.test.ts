@@ -151,7 +151,10 @@ creation('a staging directory left by a crashed run is not taken as state', asyn
   const result = await loadOrCreateState(join(parent, 'state'), clusterSpec(), NOW);
   assert.is(result.created, true);
   assert.is.not(result.state.pki.ca.cert, created.state.pki.ca.cert, 'a fresh CA, not the crashed one');
-  assert.equal(Object.keys(snapshot(join(parent, 'state'))).filter((p) => STATE_FILES.includes(p as never)).length, STATE_FILES.length);
+  assert.equal(
+    Object.keys(snapshot(join(parent, 'state'))).filter((p) => STATE_FILES.includes(p as never)).length,
+    STATE_FILES.length,
+  );
   assert.equal(snapshot(staging), stagingBefore);
 });
 
@@ -159,12 +162,22 @@ creation.run();
 
 const refusals = suite('state: inconsistencies are refused and nothing is written');
 
-refusals('another cluster name than the spec\'s', async () => {
-  await expectRefusal(copyOfTemplate(), clusterSpec({ name: 'other' }), 'cluster.yaml', /clusterName: .*"demo".*"other"/);
+refusals("another cluster name than the spec's", async () => {
+  await expectRefusal(
+    copyOfTemplate(),
+    clusterSpec({ name: 'other' }),
+    'cluster.yaml',
+    /clusterName: .*"demo".*"other"/,
+  );
 });
 
-refusals('an algorithm other than the spec\'s pki.algorithm', async () => {
-  await expectRefusal(copyOfTemplate(), clusterSpec({ algorithm: 'RSA-2048' }), 'cluster.yaml', /ECDSA-P256.*pki\.algorithm is RSA-2048/);
+refusals("an algorithm other than the spec's pki.algorithm", async () => {
+  await expectRefusal(
+    copyOfTemplate(),
+    clusterSpec({ algorithm: 'RSA-2048' }),
+    'cluster.yaml',
+    /ECDSA-P256.*pki\.algorithm is RSA-2048/,
+  );
 });
 
 refusals('a missing file (partial state)', async () => {
@@ -189,13 +202,17 @@ refusals('a CA certificate that does not match its key', async () => {
 
 refusals('an admin certificate not signed by the CA', async () => {
   const dir = copyOfTemplate();
-  for (const ext of ['crt', 'key']) writeFileSync(join(dir, `pki/ca.${ext}`), readFileSync(join(dir, `pki/front-proxy-ca.${ext}`)));
+  for (const ext of ['crt', 'key'])
+    writeFileSync(join(dir, `pki/ca.${ext}`), readFileSync(join(dir, `pki/front-proxy-ca.${ext}`)));
   await expectRefusal(dir, clusterSpec(), 'pki/admin.crt', /not signed by pki\/ca\.crt/);
 });
 
 refusals('sa.pub that is not the public half of sa.key', async () => {
   const dir = copyOfTemplate();
-  const otherPub = createPublicKey(createPrivateKey(readFileSync(join(dir, 'pki/ca.key')))).export({ type: 'spki', format: 'pem' });
+  const otherPub = createPublicKey(createPrivateKey(readFileSync(join(dir, 'pki/ca.key')))).export({
+    type: 'spki',
+    format: 'pem',
+  });
   writeFileSync(join(dir, 'pki/sa.pub'), otherPub);
   await expectRefusal(dir, clusterSpec(), 'pki/sa.pub', /not the public half of pki\/sa\.key/);
 });
@@ -204,7 +221,12 @@ refusals('a key of another algorithm than cluster.yaml records', async () => {
   const dir = copyOfTemplate();
   const yaml = join(dir, 'cluster.yaml');
   writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('ECDSA-P256', 'ECDSA-P384'));
-  await expectRefusal(dir, clusterSpec({ algorithm: 'ECDSA-P384' }), 'pki/sa.key', /ECDSA-P256 key but cluster\.yaml records ECDSA-P384/);
+  await expectRefusal(
+    dir,
+    clusterSpec({ algorithm: 'ECDSA-P384' }),
+    'pki/sa.key',
+    /ECDSA-P256 key but cluster\.yaml records ECDSA-P384/,
+  );
 });
 
 refusals('a malformed token file, without echoing it', async () => {
@@ -224,7 +246,12 @@ refusals('group- or world-readable secrets, naming the chmod to run', async () =
   const dir = copyOfTemplate();
   chmodSync(join(dir, 'pki/etcd/ca.key'), 0o640);
   chmodSync(join(dir, 'token'), 0o644);
-  const refusal = await expectRefusal(dir, clusterSpec(), 'pki/etcd/ca.key', /mode 0640; run: chmod 600 .*pki\/etcd\/ca\.key$/);
+  const refusal = await expectRefusal(
+    dir,
+    clusterSpec(),
+    'pki/etcd/ca.key',
+    /mode 0640; run: chmod 600 .*pki\/etcd\/ca\.key$/,
+  );
   assert.ok(refusal.problems.some((problem) => problem.message.endsWith(`chmod 600 ${join(dir, 'token')}`)));
 });
 

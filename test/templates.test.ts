@@ -35,7 +35,11 @@ function manifestResources(text: string): Resource[] {
   const documents = parseAllDocuments(text);
   assert.ok(Array.isArray(documents), 'the manifest is a stream of YAML documents');
   return documents.map((document) => {
-    assert.equal(document.errors.map((error) => error.message), [], 'every document parses');
+    assert.equal(
+      document.errors.map((error) => error.message),
+      [],
+      'every document parses',
+    );
     return document.toJS() as Resource;
   });
 }
@@ -61,7 +65,10 @@ Index('a changed template is caught', () => {
     writeFileSync(join(copy, unit.file), `${readFileSync(join(copy, unit.file), 'utf8')}\n`);
     const { ok, mismatches } = templateSha256Ok(copy);
     assert.not.ok(ok);
-    assert.equal(mismatches.map((m) => m.key), ['systemdUnits.kubeseed-boot']);
+    assert.equal(
+      mismatches.map((m) => m.key),
+      ['systemdUnits.kubeseed-boot'],
+    );
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
@@ -84,7 +91,10 @@ Flannel('parses as YAML documents with the objects flannel needs', () => {
 
 Flannel('net-conf.json takes the pod subnet from the POD_SUBNET placeholder', () => {
   const configMap = manifestResources(flannel().text).find((resource) => resource.kind === 'ConfigMap');
-  const netConf = JSON.parse(configMap?.data?.['net-conf.json'] ?? '{}') as { Network?: string; Backend?: { Type?: string } };
+  const netConf = JSON.parse(configMap?.data?.['net-conf.json'] ?? '{}') as {
+    Network?: string;
+    Backend?: { Type?: string };
+  };
   assert.is(netConf.Network, '${POD_SUBNET}');
   assert.is(netConf.Backend?.Type, 'vxlan');
 });
@@ -134,7 +144,8 @@ Unit('runs the agent only when a bundle exists, with Node variables cleared', ()
 });
 
 Unit('passes systemd-analyze verify', () => {
-  if (spawnSync('systemd-analyze', ['--version']).error) return console.log('  (systemd-analyze not installed: skipped)');
+  if (spawnSync('systemd-analyze', ['--version']).error)
+    return console.log('  (systemd-analyze not installed: skipped)');
   // verify insists that ExecStart's program exists: point it at a stand-in.
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-unit-'));
   try {

@@ -17,7 +17,8 @@ function splitEndpoint(endpoint: string): { host: string; port: number; url: str
 
 async function probe(ctx: PhaseContext): Promise<string | undefined> {
   const { host, port, url } = splitEndpoint(ctx.bundle.cluster.controlPlaneEndpoint);
-  if (!(await ctx.host.tcpConnect(host, port, CONNECT_TIMEOUT_MS))) return `nothing accepts TCP connections on ${host}:${port} yet`;
+  if (!(await ctx.host.tcpConnect(host, port, CONNECT_TIMEOUT_MS)))
+    return `nothing accepts TCP connections on ${host}:${port} yet`;
   const answer = await ctx.host.httpsGet(url, ctx.bundle.cluster.caCertificate, REQUEST_TIMEOUT_MS);
   return answer.ok ? undefined : `GET ${url} failed: ${answer.reason}`;
 }
@@ -36,5 +37,7 @@ export async function waitForApiServer(ctx: PhaseContext): Promise<void> {
     await ctx.host.sleep(backoff.next());
   }
   const waited = (ctx.host.now().getTime() - started) / 1000;
-  ctx.log.info(`the API server at ${endpoint} answers over TLS verified with the cluster CA${lastReason ? ` (after ${waited.toFixed(1)} s)` : ''}`);
+  ctx.log.info(
+    `the API server at ${endpoint} answers over TLS verified with the cluster CA${lastReason ? ` (after ${waited.toFixed(1)} s)` : ''}`,
+  );
 }

@@ -53,12 +53,14 @@ function parse(argv: string[]): Invocation {
   }
   const [command = '', ...args] = parsed.positionals;
   const bundlePath = parsed.values.bundle ?? BUNDLE_PATH;
-  if (!bundlePath.startsWith('/')) throw usageError(`--bundle needs an absolute path, not ${JSON.stringify(bundlePath)}`);
+  if (!bundlePath.startsWith('/'))
+    throw usageError(`--bundle needs an absolute path, not ${JSON.stringify(bundlePath)}`);
   return { command, args, bundlePath, help: parsed.values.help ?? false };
 }
 
 function expectArgs(invocation: Invocation, count: number): void {
-  if (invocation.args.length !== count) throw usageError(`\`${invocation.command}\` takes ${count === 0 ? 'no arguments' : `${count} argument`}`);
+  if (invocation.args.length !== count)
+    throw usageError(`\`${invocation.command}\` takes ${count === 0 ? 'no arguments' : `${count} argument`}`);
 }
 
 async function run(host: Host, logger: Logger, invocation: Invocation): Promise<void> {
@@ -67,7 +69,11 @@ async function run(host: Host, logger: Logger, invocation: Invocation): Promise<
   if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
     // A bundle was validated before finish was recorded: this boot belongs in the node's log too.
     logger.startRecording();
-    logger.write('INFO', 'run', `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`);
+    logger.write(
+      'INFO',
+      'run',
+      `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`,
+    );
     return;
   }
   await runAll(new AgentContext(host, invocation.bundlePath, logger, journal, PHASES));
@@ -119,7 +125,10 @@ export async function runCli(argv: string[], host: Host): Promise<number> {
     await dispatch(host, logger, invocation);
     return 0;
   } catch (error) {
-    const text = error instanceof KubeseedError ? formatError(error) : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+    const text =
+      error instanceof KubeseedError
+        ? formatError(error)
+        : `internal error: ${(error as Error)?.stack ?? String(error)}`;
     host.print('stderr', `error: ${redact(text)}\n`);
     return error instanceof KubeseedError && error.code === 'usage' ? 2 : 1;
   } finally {

@@ -7,7 +7,9 @@ import { redact } from './redact.ts';
 
 /** Redacted before it is cut: a cut could leave key material without the PEM markers that identify it. */
 function stderrTail(result: CommandResult, lines = 6): string {
-  const text = redact(result.stderr.trim() || result.stdout.trim()).split('\n').filter((line) => line.trim() !== '');
+  const text = redact(result.stderr.trim() || result.stdout.trim())
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return text.slice(-lines).join('\n');
 }
 
@@ -17,13 +19,21 @@ export function describeFailure(argv: readonly string[], result: CommandResult):
   return `\`${argv.join(' ')}\` ${how}${tail ? `: ${tail}` : ''}`;
 }
 
-export async function runCommand(ctx: PhaseContext, argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
+export async function runCommand(
+  ctx: PhaseContext,
+  argv: readonly string[],
+  options?: CommandOptions,
+): Promise<CommandResult> {
   ctx.log.info(`running ${argv.join(' ')}`);
   return ctx.host.run(argv, options);
 }
 
 /** Runs a command that must succeed. */
-export async function mustRun(ctx: PhaseContext, argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
+export async function mustRun(
+  ctx: PhaseContext,
+  argv: readonly string[],
+  options?: CommandOptions,
+): Promise<CommandResult> {
   const result = await runCommand(ctx, argv, options);
   if (result.code !== 0) throw new KubeseedError('command-failed', describeFailure(argv, result));
   return result;

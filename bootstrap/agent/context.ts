@@ -19,7 +19,8 @@ export class AgentContext {
   ) {}
 
   get bundle(): NodeBundle {
-    if (!this.loadedBundle) throw new KubeseedError('invalid-bundle', 'internal error: a phase used the bundle before the load phase');
+    if (!this.loadedBundle)
+      throw new KubeseedError('invalid-bundle', 'internal error: a phase used the bundle before the load phase');
     return this.loadedBundle;
   }
 

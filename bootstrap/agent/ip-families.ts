@@ -14,7 +14,10 @@ function hasIpv6(value: unknown): boolean {
 function nodeIps(nodeRegistration: unknown): unknown[] {
   if (!isRecord(nodeRegistration)) return [];
   const args = nodeRegistration.kubeletExtraArgs;
-  if (Array.isArray(args)) return args.filter((arg) => isRecord(arg) && arg.name === 'node-ip').map((arg) => (arg as { value?: unknown }).value);
+  if (Array.isArray(args))
+    return args
+      .filter((arg) => isRecord(arg) && arg.name === 'node-ip')
+      .map((arg) => (arg as { value?: unknown }).value);
   return isRecord(args) ? [args['node-ip']] : [];
 }
 

@@ -28,7 +28,14 @@ async function isOwned(host: Host, path: string): Promise<boolean> {
 
 /** Paths the agent created; a containerd config or mirror directory only if it carries the agent's header. */
 async function ownedPaths(host: Host): Promise<string[]> {
-  const paths = [KUBEADM_CONFIG_PATH, IMAGES_CONFIG_PATH, ADDONS_DIR, MODULES_LOAD_PATH, SYSCTL_PATH, ...SHARED_PKI_FILES.map((file) => `${PKI_DIR}/${file}`)];
+  const paths = [
+    KUBEADM_CONFIG_PATH,
+    IMAGES_CONFIG_PATH,
+    ADDONS_DIR,
+    MODULES_LOAD_PATH,
+    SYSCTL_PATH,
+    ...SHARED_PKI_FILES.map((file) => `${PKI_DIR}/${file}`),
+  ];
   if (await isOwned(host, CONTAINERD_CONFIG_PATH)) paths.push(CONTAINERD_CONFIG_PATH);
   for (const entry of (await host.list(CONTAINERD_CERTS_DIR)) ?? []) {
     const dir = `${CONTAINERD_CERTS_DIR}/${entry}`;

@@ -35,7 +35,10 @@ function checkState(value: unknown): AgentState {
     value.version === 1 &&
     isRecord(value.phases) &&
     Object.values(value.phases).every(
-      (record) => isRecord(record) && (PHASE_STATUSES as readonly unknown[]).includes(record.status) && typeof record.attempts === 'number',
+      (record) =>
+        isRecord(record) &&
+        (PHASE_STATUSES as readonly unknown[]).includes(record.status) &&
+        typeof record.attempts === 'number',
     );
   if (!valid) throw new Error('unexpected content');
   return value as unknown as AgentState;

@@ -20,7 +20,12 @@ export function formatStatus(state: AgentState, phases: readonly Phase[]): strin
     rows.push([phase.name, record.status, String(record.attempts), when(record), lastError]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.push('', state.completedAt ? `bootstrapped at ${state.completedAt}` : 'not bootstrapped yet');
   return `${lines.join('\n')}\n`;
 }

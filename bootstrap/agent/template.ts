@@ -13,7 +13,10 @@ export function renderTemplate(what: string, template: string, parameters: Recor
     return value ?? placeholder;
   });
   if (missing.size > 0) {
-    throw new KubeseedError('invalid-bundle', `${what} uses ${[...missing].map((name) => `\${${name}}`).join(', ')} but the bundle gives no value: add it to the add-on's parameters`);
+    throw new KubeseedError(
+      'invalid-bundle',
+      `${what} uses ${[...missing].map((name) => `\${${name}}`).join(', ')} but the bundle gives no value: add it to the add-on's parameters`,
+    );
   }
   return rendered;
 }

@@ -63,10 +63,22 @@ export function renderIgnition(input: IgnitionInput): string {
       // bundle inside small user-data limits, as with cloud-init.
       contents: { compression: 'gzip', source: `data:;base64,${gzip(input.bundleText).toString('base64')}` },
     },
-    { path: '/etc/hostname', mode: MODE_PUBLIC, overwrite: true, contents: { source: textDataUrl(`${input.hostname}\n`) } },
+    {
+      path: '/etc/hostname',
+      mode: MODE_PUBLIC,
+      overwrite: true,
+      contents: { source: textDataUrl(`${input.hostname}\n`) },
+    },
     { path: AGENT_PATH, mode: MODE_EXECUTABLE, overwrite: true, contents: remoteContents(input.agent) },
     ...(input.kubernetesSysext
-      ? [{ path: SYSEXT_IMAGE_PATH, mode: MODE_PUBLIC, overwrite: true, contents: remoteContents(input.kubernetesSysext) }]
+      ? [
+          {
+            path: SYSEXT_IMAGE_PATH,
+            mode: MODE_PUBLIC,
+            overwrite: true,
+            contents: remoteContents(input.kubernetesSysext),
+          },
+        ]
       : []),
   ];
   const config = {
@@ -76,7 +88,9 @@ export function renderIgnition(input: IgnitionInput): string {
       : {}),
     storage: {
       files,
-      ...(input.kubernetesSysext ? { links: [{ path: SYSEXT_LINK_PATH, target: SYSEXT_IMAGE_PATH, hard: false, overwrite: true }] } : {}),
+      ...(input.kubernetesSysext
+        ? { links: [{ path: SYSEXT_LINK_PATH, target: SYSEXT_IMAGE_PATH, hard: false, overwrite: true }] }
+        : {}),
     },
     systemd: { units: [{ name: AGENT_UNIT, enabled: true, contents: unitForOptBin(input.agentUnit) }] },
   };

@@ -8,7 +8,10 @@ import type { NodeSpec } from '../spec/types.ts';
 // cloud-init runs its per-instance modules (write_files among them) again only when the
 // instance-id changes, so it must stay the same for every generate of the same node.
 export function nocloudMetaData(input: { clusterName: string; nodeName: string }): string {
-  return stringify({ 'instance-id': `kubeseed-${input.clusterName}-${input.nodeName}`, 'local-hostname': input.nodeName });
+  return stringify({
+    'instance-id': `kubeseed-${input.clusterName}-${input.nodeName}`,
+    'local-hostname': input.nodeName,
+  });
 }
 
 // Interface names differ by image (eth0, end0, enp1s0, ens3): netplan (Ubuntu, Raspberry
@@ -33,14 +36,19 @@ export function networkConfig(node: NodeSpec): string {
   }
   const address = node.address;
   if (address === undefined) {
-    throw new KubeseedError('invalid-spec', `nodes.${node.name}.network: static settings need nodes.${node.name}.address; add the address or remove network for DHCP`);
+    throw new KubeseedError(
+      'invalid-spec',
+      `nodes.${node.name}.network: static settings need nodes.${node.name}.address; add the address or remove network for DHCP`,
+    );
   }
   const settings = {
     ...(network.interface === undefined ? { match: ETHERNET_MATCH } : {}),
     dhcp4: false,
     addresses: [`${address}/${network.prefixLength}`],
     ...(network.gateway === undefined ? {} : defaultRoute(network.gateway)),
-    ...(network.nameservers && network.nameservers.length > 0 ? { nameservers: { addresses: [...network.nameservers] } } : {}),
+    ...(network.nameservers && network.nameservers.length > 0
+      ? { nameservers: { addresses: [...network.nameservers] } }
+      : {}),
   };
   return stringify({ version: 2, ethernets: { [network.interface ?? ETHERNET_ID]: settings } });
 }

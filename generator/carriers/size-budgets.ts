@@ -38,5 +38,10 @@ export interface PlatformFit {
 export function fitOf(platform: Platform, rawBytes: number, gzipBytes: number): PlatformFit {
   const plain = measuredSize(platform, rawBytes) <= platform.limit;
   const zipped = platform.acceptsGzip && measuredSize(platform, gzipBytes) <= platform.limit;
-  return { platform: platform.name, limit: platform.limit, measures: platform.measures, fits: plain ? 'plain' : zipped ? 'gzip' : 'no' };
+  return {
+    platform: platform.name,
+    limit: platform.limit,
+    measures: platform.measures,
+    fits: plain ? 'plain' : zipped ? 'gzip' : 'no',
+  };
 }

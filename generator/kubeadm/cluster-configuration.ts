@@ -10,7 +10,9 @@ const SECONDS_PER_HOUR = 3600;
 // Each API server's certificate names every control plane, so a client that reaches any of
 // them by address (the VIP not yet up, or a kubeconfig pointed at one node) still verifies.
 function certSANs(spec: ClusterSpec): string[] {
-  const addresses = spec.nodes.filter(isControlPlane).flatMap((node) => (node.address === undefined ? [] : [node.address]));
+  const addresses = spec.nodes
+    .filter(isControlPlane)
+    .flatMap((node) => (node.address === undefined ? [] : [node.address]));
   return [...new Set([spec.controlPlaneEndpoint.host, ...addresses])].sort();
 }
 

@@ -31,7 +31,9 @@ export function nodeRegistration(spec: ClusterSpec, node: NodeSpec): Record<stri
   const registration: Record<string, unknown> = { name: node.name, criSocket: CRI_SOCKET };
   const taints = taintsFor(spec, node);
   if (taints !== undefined) {
-    registration.taints = taints.map(({ key, value, effect }) => (value === undefined ? { key, effect } : { key, value, effect }));
+    registration.taints = taints.map(({ key, value, effect }) =>
+      value === undefined ? { key, effect } : { key, value, effect },
+    );
   }
   const args = kubeletExtraArgs(node);
   if (args.length > 0) registration.kubeletExtraArgs = args;

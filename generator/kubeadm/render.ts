@@ -22,8 +22,10 @@ const YAML_OPTIONS = { version: '1.1', lineWidth: 0 } as const;
 function inputProblems({ token, caCertHash }: KubeadmRenderInput): Problem[] {
   const problems: Problem[] = [];
   if (!/^[a-z0-9]{6}$/.test(token.id)) problems.push({ path: 'token.id', message: 'must be 6 characters of [a-z0-9]' });
-  if (!/^[a-z0-9]{16}$/.test(token.secret)) problems.push({ path: 'token.secret', message: 'must be 16 characters of [a-z0-9]' });
-  if (!/^sha256:[0-9a-f]{64}$/.test(caCertHash)) problems.push({ path: 'caCertHash', message: 'must be sha256: and 64 lowercase hex digits' });
+  if (!/^[a-z0-9]{16}$/.test(token.secret))
+    problems.push({ path: 'token.secret', message: 'must be 16 characters of [a-z0-9]' });
+  if (!/^sha256:[0-9a-f]{64}$/.test(caCertHash))
+    problems.push({ path: 'caCertHash', message: 'must be sha256: and 64 lowercase hex digits' });
   return problems;
 }
 
@@ -31,12 +33,18 @@ function documentsFor(input: KubeadmRenderInput): Record<string, unknown>[] {
   const { spec, node, caCertHash } = input;
   const token = `${input.token.id}.${input.token.secret}`;
   if (node.bootstrap !== 'init') return [joinConfiguration(spec, node, token, caCertHash)];
-  return [initConfiguration(spec, node, token), clusterConfiguration(spec), kubeletConfiguration(), kubeProxyConfiguration(spec)];
+  return [
+    initConfiguration(spec, node, token),
+    clusterConfiguration(spec),
+    kubeletConfiguration(),
+    kubeProxyConfiguration(spec),
+  ];
 }
 
 export function renderKubeadmConfig(input: KubeadmRenderInput): string {
   const problems = inputProblems(input);
-  if (problems.length > 0) throw new KubeseedError('invalid-state', 'the bootstrap token or CA hash in state/ is malformed', problems);
+  if (problems.length > 0)
+    throw new KubeseedError('invalid-state', 'the bootstrap token or CA hash in state/ is malformed', problems);
   return documentsFor(input)
     .map((document) => stringify(document, YAML_OPTIONS))
     .join('---\n');

@@ -11,7 +11,10 @@ export type Shape =
 
 export type Fields = { readonly [jsonName: string]: Shape };
 
-export const str = (rules: { oneOf?: readonly string[]; pattern?: RegExp } = {}): Shape => ({ type: 'string', ...rules });
+export const str = (rules: { oneOf?: readonly string[]; pattern?: RegExp } = {}): Shape => ({
+  type: 'string',
+  ...rules,
+});
 export const int = (): Shape => ({ type: 'int' });
 export const float = (): Shape => ({ type: 'float' });
 export const bool = (): Shape => ({ type: 'bool' });
@@ -46,8 +49,10 @@ function mismatch(path: string, expected: string, value: unknown): string[] {
 
 function checkString(value: unknown, shape: Extract<Shape, { type: 'string' }>, path: string): string[] {
   if (typeof value !== 'string') return mismatch(path, 'string', value);
-  if (shape.oneOf && !shape.oneOf.includes(value)) return [`${path}: ${JSON.stringify(value)} is not one of ${shape.oneOf.join(', ')}`];
-  if (shape.pattern && !shape.pattern.test(value)) return [`${path}: ${JSON.stringify(value)} does not match ${shape.pattern}`];
+  if (shape.oneOf && !shape.oneOf.includes(value))
+    return [`${path}: ${JSON.stringify(value)} is not one of ${shape.oneOf.join(', ')}`];
+  if (shape.pattern && !shape.pattern.test(value))
+    return [`${path}: ${JSON.stringify(value)} does not match ${shape.pattern}`];
   return [];
 }
 

@@ -151,7 +151,8 @@ const DOCUMENT_TYPES: readonly DocumentType[] = [
 export function checkDocument(doc: unknown): string[] {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['(document): expected a mapping'];
   const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['(document): apiVersion and kind must be strings'];
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string')
+    return ['(document): apiVersion and kind must be strings'];
   const type = DOCUMENT_TYPES.find((candidate) => candidate.apiVersion === apiVersion && candidate.kind === kind);
   if (!type) return [`${kind}: unknown document type ${apiVersion} ${kind}`];
   const shape: Shape = object({ apiVersion: str(), kind: str(), ...type.fields });

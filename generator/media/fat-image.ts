@@ -3,7 +3,8 @@
 import { execFile } from 'node:child_process';
 import { KubeseedError } from '../../bootstrap/errors.ts';
 
-const NOT_INSTALLED = 'mtools is not installed (mcopy, mtype, mdir, mlabel): apt-get install mtools (dnf install mtools, brew install mtools)';
+const NOT_INSTALLED =
+  'mtools is not installed (mcopy, mtype, mdir, mlabel): apt-get install mtools (dnf install mtools, brew install mtools)';
 
 interface Run {
   stdout: Buffer;
@@ -16,11 +17,16 @@ function mtools(command: string, args: string[], input?: Buffer): Promise<Run> {
     // mtools refuses images whose FAT geometry does not match its own expectations even
     // when the file system is fine (common on images made by other tools).
     const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
-    const child = execFile(command, args, { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      if (error && error.code === 'ENOENT') reject(new KubeseedError('io', NOT_INSTALLED));
-      else resolve({ stdout, stderr: stderr.toString('utf8').trim(), code });
-    });
+    const child = execFile(
+      command,
+      args,
+      { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (error && error.code === 'ENOENT') reject(new KubeseedError('io', NOT_INSTALLED));
+        else resolve({ stdout, stderr: stderr.toString('utf8').trim(), code });
+      },
+    );
     // A command that fails before reading its input closes the pipe; its exit status
     // carries the failure, so the broken pipe itself is not an error.
     child.stdin?.on('error', () => undefined);
@@ -43,7 +49,10 @@ export class FatImage {
   async #ok(command: string, args: string[], input?: Buffer): Promise<Buffer> {
     const run = await mtools(command, ['-i', this.#drive, ...args], input);
     if (run.code !== 0) {
-      throw new KubeseedError('io', `${this.imagePath} (FAT at byte ${this.offset}): ${command} failed: ${run.stderr || `exit ${run.code}`}`);
+      throw new KubeseedError(
+        'io',
+        `${this.imagePath} (FAT at byte ${this.offset}): ${command} failed: ${run.stderr || `exit ${run.code}`}`,
+      );
     }
     return run.stdout;
   }

@@ -102,7 +102,12 @@ function packSectors(records: Buffer[]): Buffer[] {
 }
 
 /** The root's records: itself as `.` and, being the root, as its own parent `..`. */
-function directoryRecords(tree: Tree, rootExtent: number, directoryBytes: number, extents: Map<IsoFile, number>): Buffer[] {
+function directoryRecords(
+  tree: Tree,
+  rootExtent: number,
+  directoryBytes: number,
+  extents: Map<IsoFile, number>,
+): Buffer[] {
   return [
     directoryRecord(Buffer.from([0]), rootExtent, directoryBytes, true),
     directoryRecord(Buffer.from([1]), rootExtent, directoryBytes, true),
@@ -172,15 +177,26 @@ function terminator(): Buffer {
 
 function checkInput(volumeId: string, files: readonly IsoFile[]): void {
   if (!/^[A-Za-z0-9_-]+$/.test(volumeId) || volumeId.length > MAX_VOLUME_ID) {
-    throw new KubeseedError('io', `ISO 9660 volume id ${JSON.stringify(volumeId)}: use 1 to ${MAX_VOLUME_ID} letters, digits, '_' or '-'`);
+    throw new KubeseedError(
+      'io',
+      `ISO 9660 volume id ${JSON.stringify(volumeId)}: use 1 to ${MAX_VOLUME_ID} letters, digits, '_' or '-'`,
+    );
   }
   const seen = new Set<string>();
   for (const { name, content } of files) {
     if (!/^[A-Za-z0-9._-]+$/.test(name) || name.length > MAX_JOLIET_NAME || name.startsWith('.')) {
-      throw new KubeseedError('io', `ISO 9660 file name ${JSON.stringify(name)}: use up to ${MAX_JOLIET_NAME} letters, digits, '.', '_' or '-', not starting with '.'`);
+      throw new KubeseedError(
+        'io',
+        `ISO 9660 file name ${JSON.stringify(name)}: use up to ${MAX_JOLIET_NAME} letters, digits, '.', '_' or '-', not starting with '.'`,
+      );
     }
-    if (seen.has(name)) throw new KubeseedError('io', `ISO 9660 file name ${JSON.stringify(name)} appears twice; each file needs its own name`);
-    if (content.length > MAX_EXTENT_BYTES) throw new KubeseedError('io', `ISO 9660 file ${name} is over 4 GiB, more than one extent holds`);
+    if (seen.has(name))
+      throw new KubeseedError(
+        'io',
+        `ISO 9660 file name ${JSON.stringify(name)} appears twice; each file needs its own name`,
+      );
+    if (content.length > MAX_EXTENT_BYTES)
+      throw new KubeseedError('io', `ISO 9660 file ${name} is over 4 GiB, more than one extent holds`);
     seen.add(name);
   }
 }
@@ -206,7 +222,9 @@ export function writeIso9660(input: { volumeId: string; files: readonly IsoFile[
   const directoriesStart = pathTablesStart + 2 * trees.length;
   // Directory sizes do not depend on extents, so lay them out with placeholder extents first.
   const directorySectors = trees.map((tree) => packSectors(directoryRecords(tree, 0, 0, new Map())).length);
-  const rootExtents = directorySectors.map((_, index) => directoriesStart + directorySectors.slice(0, index).reduce((a, b) => a + b, 0));
+  const rootExtents = directorySectors.map(
+    (_, index) => directoriesStart + directorySectors.slice(0, index).reduce((a, b) => a + b, 0),
+  );
   let next = directoriesStart + directorySectors.reduce((a, b) => a + b, 0);
   const extents = new Map<IsoFile, number>();
   for (const file of input.files) {

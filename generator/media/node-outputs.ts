@@ -31,12 +31,18 @@ export async function loadNodeOutputs(outDir: string, nodeName: string): Promise
   try {
     report = JSON.parse(text) as typeof report;
   } catch (error) {
-    throw new KubeseedError('io', `${join(outDir, 'nodes.json')} is not valid JSON (${(error as Error).message}); ${regenerate}`);
+    throw new KubeseedError(
+      'io',
+      `${join(outDir, 'nodes.json')} is not valid JSON (${(error as Error).message}); ${regenerate}`,
+    );
   }
   const nodes = report.nodes ?? {};
   const node = Object.hasOwn(nodes, nodeName) ? nodes[nodeName] : undefined;
   if (!node) {
-    throw new KubeseedError('usage', `--node ${nodeName}: no such node in ${join(outDir, 'nodes.json')}; nodes: ${Object.keys(nodes).join(', ') || 'none'}`);
+    throw new KubeseedError(
+      'usage',
+      `--node ${nodeName}: no such node in ${join(outDir, 'nodes.json')}; nodes: ${Object.keys(nodes).join(', ') || 'none'}`,
+    );
   }
   if (node.carrier !== 'cloud-init') {
     throw new KubeseedError(

@@ -52,7 +52,10 @@ function guid(bytes: Buffer): string {
 async function gptPartitions(path: string): Promise<Partition[]> {
   const header = await readAt(path, SECTOR, SECTOR);
   if (header.toString('latin1', 0, 8) !== 'EFI PART') {
-    throw new KubeseedError('io', `${path}: the MBR announces a GPT but sector 1 holds no GPT header; is the image complete?`);
+    throw new KubeseedError(
+      'io',
+      `${path}: the MBR announces a GPT but sector 1 holds no GPT header; is the image complete?`,
+    );
   }
   const entriesAt = Number(header.readBigUInt64LE(72)) * SECTOR;
   const count = header.readUInt32LE(80);
@@ -74,10 +77,16 @@ export async function fatPartitions(path: string): Promise<Partition[]> {
   const mbr = await readAt(path, 0, SECTOR);
   const compressed = COMPRESSED.find(({ magic }) => magic.every((byte, index) => mbr[index] === byte));
   if (compressed) {
-    throw new KubeseedError('io', `${path} is ${compressed.name}-compressed; decompress it first (${compressed.undo} ${path}) and pass the .img`);
+    throw new KubeseedError(
+      'io',
+      `${path} is ${compressed.name}-compressed; decompress it first (${compressed.undo} ${path}) and pass the .img`,
+    );
   }
   if (mbr.length < SECTOR || mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
-    throw new KubeseedError('io', `${path} has no partition table (no MBR signature); pass a whole-disk image such as a Raspberry Pi .img`);
+    throw new KubeseedError(
+      'io',
+      `${path} has no partition table (no MBR signature); pass a whole-disk image such as a Raspberry Pi .img`,
+    );
   }
   const entries = [0, 1, 2, 3].map((index) => {
     const entry = mbr.subarray(446 + index * 16, 446 + (index + 1) * 16);

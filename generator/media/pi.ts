@@ -70,14 +70,20 @@ function stored(names: readonly string[], name: string): string | undefined {
 async function require64Bit(boot: BootFiles, names: readonly string[]): Promise<void> {
   const config = stored(names, 'config.txt');
   if (!config) {
-    throw new KubeseedError('io', `${boot.where} has no config.txt, so it is not a Raspberry Pi boot partition; pass the Pi image or its mounted boot partition`);
+    throw new KubeseedError(
+      'io',
+      `${boot.where} has no config.txt, so it is not a Raspberry Pi boot partition; pass the Pi image or its mounted boot partition`,
+    );
   }
   const text = (await boot.read(config)).toString('utf8');
   const armed64 = text.split(/\r?\n/).some((line) => /^\s*arm_64bit\s*=\s*1\s*$/.test(line));
   const kernels32 = KERNELS_32_BIT.filter((kernel) => stored(names, kernel));
   if (!armed64 || kernels32.length > 0) {
     const evidence = kernels32.length > 0 ? `it has ${kernels32.join(', ')}` : 'config.txt does not set arm_64bit=1';
-    throw new KubeseedError('io', `${boot.where} is a 32-bit (armhf) image: ${evidence}; kubeseed needs a 64-bit (arm64) image such as Ubuntu Server arm64 or Raspberry Pi OS (64-bit)`);
+    throw new KubeseedError(
+      'io',
+      `${boot.where} is a 32-bit (armhf) image: ${evidence}; kubeseed needs a 64-bit (arm64) image such as Ubuntu Server arm64 or Raspberry Pi OS (64-bit)`,
+    );
   }
 }
 
@@ -124,10 +130,17 @@ async function findBootPartition(imagePath: string): Promise<BootFiles> {
 }
 
 /** Writes the node's NoCloud files and the memory cgroup flags into a Pi disk image. */
-export async function writePiImage(imagePath: string, node: NodeOutputs, stream?: ProgressStream): Promise<PiBootResult> {
+export async function writePiImage(
+  imagePath: string,
+  node: NodeOutputs,
+  stream?: ProgressStream,
+): Promise<PiBootResult> {
   requireArm64(node);
   const { size } = await stat(imagePath).catch((error: NodeJS.ErrnoException) => {
-    throw new KubeseedError('io', `cannot read --image ${imagePath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    throw new KubeseedError(
+      'io',
+      `cannot read --image ${imagePath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+    );
   });
   const progress = stepProgress(IMAGE_STEPS, size, stream);
   try {
@@ -145,7 +158,10 @@ export async function writePiBootDir(dir: string, node: NodeOutputs): Promise<Pi
     where: dir,
     list: () =>
       readdir(dir).catch((error: NodeJS.ErrnoException) => {
-        throw new KubeseedError('io', `cannot read --boot-dir ${dir}: ${error.code === 'ENOENT' ? 'no such directory' : error.message}`);
+        throw new KubeseedError(
+          'io',
+          `cannot read --boot-dir ${dir}: ${error.code === 'ENOENT' ? 'no such directory' : error.message}`,
+        );
       }),
     read: (name) => readFile(join(dir, name)),
     // Replaced by rename, so a pulled card holds the old cmdline.txt or the new one.

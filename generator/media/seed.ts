@@ -8,5 +8,8 @@ import { NOCLOUD_FILES, type NodeOutputs } from './node-outputs.ts';
 export const SEED_VOLUME_ID = 'cidata';
 
 export function buildSeedIso(node: NodeOutputs): Buffer {
-  return writeIso9660({ volumeId: SEED_VOLUME_ID, files: NOCLOUD_FILES.map((name) => ({ name, content: node.files[name] })) });
+  return writeIso9660({
+    volumeId: SEED_VOLUME_ID,
+    files: NOCLOUD_FILES.map((name) => ({ name, content: node.files[name] })),
+  });
 }

@@ -20,7 +20,12 @@ export async function createClusterPki(opts: {
   now: Date;
 }): Promise<ClusterPki> {
   const ca = (commonName: string) =>
-    createCertificateAuthority({ commonName, algorithm: opts.algorithm, now: opts.now, validityHours: opts.caValidityHours });
+    createCertificateAuthority({
+      commonName,
+      algorithm: opts.algorithm,
+      now: opts.now,
+      validityHours: opts.caValidityHours,
+    });
   // Key generation dominates (seconds for RSA-4096); WebCrypto runs it off the main thread.
   const [clusterCa, frontProxyCa, etcdCa, serviceAccount, adminKeys] = await Promise.all([
     ca('kubernetes'),

@@ -14,7 +14,9 @@ export function renderKubeconfig(opts: {
   const context = `${opts.userName}@${opts.clusterName}`;
   const config = {
     apiVersion: 'v1',
-    clusters: [{ cluster: { 'certificate-authority-data': base64(opts.caCert), server: opts.server }, name: opts.clusterName }],
+    clusters: [
+      { cluster: { 'certificate-authority-data': base64(opts.caCert), server: opts.server }, name: opts.clusterName },
+    ],
     contexts: [{ context: { cluster: opts.clusterName, user: opts.userName }, name: context }],
     'current-context': context,
     kind: 'Config',

@@ -72,7 +72,12 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 
 export function contains(cidr: Cidr, address: string): boolean {
   const parsed = parseAddress(address);
-  return parsed !== undefined && parsed.family === cidr.family && parsed.value >= cidr.base && parsed.value <= lastAddress(cidr);
+  return (
+    parsed !== undefined &&
+    parsed.family === cidr.family &&
+    parsed.value >= cidr.base &&
+    parsed.value <= lastAddress(cidr)
+  );
 }
 
 /** How many per-node blocks of `nodePrefix` bits fit in the CIDR (capped: only "enough or not" matters). */

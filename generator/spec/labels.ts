@@ -45,7 +45,10 @@ export function labelValueProblem(value: string): string | undefined {
 export function kubeletLabelProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const namespace = slash === -1 ? '' : key.slice(0, slash);
-  const restricted = ['kubernetes.io', 'k8s.io'].some((domain) => namespace === domain || namespace.endsWith(`.${domain}`));
-  if (!restricted || KUBELET_ALLOWED_KEYS.has(key) || KUBELET_ALLOWED_PREFIXES.some((p) => key.startsWith(p))) return undefined;
+  const restricted = ['kubernetes.io', 'k8s.io'].some(
+    (domain) => namespace === domain || namespace.endsWith(`.${domain}`),
+  );
+  if (!restricted || KUBELET_ALLOWED_KEYS.has(key) || KUBELET_ALLOWED_PREFIXES.some((p) => key.startsWith(p)))
+    return undefined;
   return `the kubelet may not set ${JSON.stringify(key)} (kubernetes.io and k8s.io labels are restricted); use your own prefix such as example.com/role, or a node.kubernetes.io/ label`;
 }

@@ -37,7 +37,8 @@ export interface LoadedSpec {
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
-const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
+const SSH_KEY =
+  /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const API_SERVER_PORT = 6443;
 const DEFAULTS = { caValidity: '10y', certValidity: '1y', tokenTtl: '24h', dnsDomain: 'cluster.local' };
 /** kube-apiserver refuses service ranges with more than 2^20 addresses. */
@@ -72,7 +73,9 @@ function readEndpoint(cursor: Cursor): Endpoint | undefined {
   const [host, portText] = splitHostPort(text) ?? ['', undefined];
   const port = portText === undefined ? API_SERVER_PORT : /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
   if ((isIP(host) === 0 && !DNS_1123_SUBDOMAIN.test(host)) || port < 1 || port > 65535) {
-    return cursor.fail(`${JSON.stringify(text)} is not a valid endpoint; expected host or host:port, e.g. k8s.example.com:6443 or 192.0.2.10`);
+    return cursor.fail(
+      `${JSON.stringify(text)} is not a valid endpoint; expected host or host:port, e.g. k8s.example.com:6443 or 192.0.2.10`,
+    );
   }
   return { host, port };
 }
@@ -133,19 +136,26 @@ function readIp(cursor: Cursor, family: number | undefined): string | undefined 
   const text = cursor.string();
   if (text === undefined) return undefined;
   if (isIP(text) === 0) return cursor.fail(`${JSON.stringify(text)} is not an IP address`);
-  if (family !== undefined && isIP(text) !== family) return cursor.fail(`${text} is IPv${isIP(text)} but the node's address is IPv${family}`);
+  if (family !== undefined && isIP(text) !== family)
+    return cursor.fail(`${text} is IPv${isIP(text)} but the node's address is IPv${family}`);
   return text;
 }
 
 function readNetwork(cursor: Cursor, address: string | undefined): NodeNetwork | undefined {
   if (!cursor.mapping(['prefixLength', 'gateway', 'nameservers', 'interface'], { required: false })) return undefined;
-  if (address === undefined) return cursor.fail('static network settings need the node\'s address; add address, or remove network to use DHCP');
+  if (address === undefined)
+    return cursor.fail("static network settings need the node's address; add address, or remove network to use DHCP");
   const family = isIP(address) || undefined;
   const prefixLength = cursor.field('prefixLength').integer({ min: 1, max: family === 6 ? 128 : 32 });
   const gateway = cursor.field('gateway').present ? readIp(cursor.field('gateway'), family) : undefined;
-  const nameservers = (cursor.field('nameservers').list({ required: false }) ?? []).map((item) => readIp(item, undefined));
-  const name = cursor.field('interface').string({ required: false, pattern: /^[A-Za-z0-9_.:-]+$/, expected: 'an interface name like eth0' });
-  if (name !== undefined && name.length > MAX_INTERFACE_NAME) cursor.field('interface').fail(`is longer than the kernel's ${MAX_INTERFACE_NAME} characters`);
+  const nameservers = (cursor.field('nameservers').list({ required: false }) ?? []).map((item) =>
+    readIp(item, undefined),
+  );
+  const name = cursor
+    .field('interface')
+    .string({ required: false, pattern: /^[A-Za-z0-9_.:-]+$/, expected: 'an interface name like eth0' });
+  if (name !== undefined && name.length > MAX_INTERFACE_NAME)
+    cursor.field('interface').fail(`is longer than the kernel's ${MAX_INTERFACE_NAME} characters`);
   if (prefixLength === undefined || nameservers.some((server) => server === undefined)) return undefined;
   return {
     prefixLength,
@@ -157,18 +167,28 @@ function readNetwork(cursor: Cursor, address: string | undefined): NodeNetwork |
 
 function readNode(cursor: Cursor): Omit<NodeSpec, 'bootstrap'> | undefined {
   if (!cursor.mapping(NODE_FIELDS)) return undefined;
-  const name = cursor.field('name').string({ pattern: DNS_1123_LABEL, expected: 'a lowercase DNS-1123 label (a-z, 0-9, -; at most 63)' });
+  const name = cursor
+    .field('name')
+    .string({ pattern: DNS_1123_LABEL, expected: 'a lowercase DNS-1123 label (a-z, 0-9, -; at most 63)' });
   const role = cursor.field('role').oneOf(NODE_ROLES);
   const address = cursor.field('address').string({ required: false });
-  if (address !== undefined && isIP(address) === 0) cursor.field('address').fail(`${JSON.stringify(address)} is not an IP address`);
+  if (address !== undefined && isIP(address) === 0)
+    cursor.field('address').fail(`${JSON.stringify(address)} is not an IP address`);
   const arch = cursor.field('arch').oneOf(ARCHES, 'amd64');
   const carrier = cursor.field('carrier').oneOf(CARRIERS, 'cloud-init');
   const labels = readLabels(cursor.field('labels'));
   const taints = readTaints(cursor.field('taints'));
-  const network = readNetwork(cursor.field('network'), address !== undefined && isIP(address) !== 0 ? address : undefined);
+  const network = readNetwork(
+    cursor.field('network'),
+    address !== undefined && isIP(address) !== 0 ? address : undefined,
+  );
   const keys = cursor.field('sshAuthorizedKeys').stringList() ?? [];
   keys.forEach((key, index) => {
-    if (!SSH_KEY.test(key)) cursor.field('sshAuthorizedKeys').item(index).fail('is not an OpenSSH public key; expected e.g. "ssh-ed25519 AAAA… user@host"');
+    if (!SSH_KEY.test(key))
+      cursor
+        .field('sshAuthorizedKeys')
+        .item(index)
+        .fail('is not an OpenSSH public key; expected e.g. "ssh-ed25519 AAAA… user@host"');
   });
   if (!name || !role || !arch || !carrier) return undefined;
   return {
@@ -203,11 +223,15 @@ function readNodes(root: Cursor): NodeSpec[] | undefined {
   nodes.forEach((node, index) => {
     if (!node) return;
     const firstName = seenNames.get(node.name);
-    if (firstName !== undefined) items[index]!.field('name').fail(`${JSON.stringify(node.name)} is already used by nodes[${firstName}]; node names must be unique`);
+    if (firstName !== undefined)
+      items[index]!.field('name').fail(
+        `${JSON.stringify(node.name)} is already used by nodes[${firstName}]; node names must be unique`,
+      );
     else seenNames.set(node.name, index);
     if (node.address === undefined) return;
     const firstAddress = seenAddresses.get(node.address);
-    if (firstAddress !== undefined) items[index]!.field('address').fail(`${node.address} is already used by nodes[${firstAddress}]`);
+    if (firstAddress !== undefined)
+      items[index]!.field('address').fail(`${node.address} is already used by nodes[${firstAddress}]`);
     else seenAddresses.set(node.address, index);
   });
   if (nodes.every((node) => node && node.role !== 'control-plane')) {
@@ -221,13 +245,20 @@ function checkNetworks(root: Cursor, pods: Cidr[], services: Cidr[], nodes: Node
   const networking = root.field('networking');
   for (const pod of pods) {
     for (const service of services) {
-      if (overlaps(pod, service)) networking.field('serviceSubnet').fail(`${service.text} overlaps the pod subnet ${pod.text}; pick ranges that do not overlap`);
+      if (overlaps(pod, service))
+        networking
+          .field('serviceSubnet')
+          .fail(`${service.text} overlaps the pod subnet ${pod.text}; pick ranges that do not overlap`);
     }
   }
   for (const service of services) {
     const hostBits = (service.family === 4 ? 32 : 128) - service.prefix;
     if (hostBits > MAX_SERVICE_HOST_BITS) {
-      networking.field('serviceSubnet').fail(`${service.text} is too large: kube-apiserver allows at most 2^${MAX_SERVICE_HOST_BITS} service addresses (use /${(service.family === 4 ? 32 : 128) - MAX_SERVICE_HOST_BITS} or smaller)`);
+      networking
+        .field('serviceSubnet')
+        .fail(
+          `${service.text} is too large: kube-apiserver allows at most 2^${MAX_SERVICE_HOST_BITS} service addresses (use /${(service.family === 4 ? 32 : 128) - MAX_SERVICE_HOST_BITS} or smaller)`,
+        );
     }
   }
   if (services.some((service) => !pods.some((pod) => pod.family === service.family))) {
@@ -237,7 +268,13 @@ function checkNetworks(root: Cursor, pods: Cidr[], services: Cidr[], nodes: Node
     if (node.address === undefined) return;
     for (const block of [...pods, ...services]) {
       if (contains(block, node.address)) {
-        root.field('nodes').item(index).field('address').fail(`${node.address} lies inside ${block.text}; node addresses must not overlap the pod or service subnets`);
+        root
+          .field('nodes')
+          .item(index)
+          .field('address')
+          .fail(
+            `${node.address} lies inside ${block.text}; node addresses must not overlap the pod or service subnets`,
+          );
       }
     }
   });
@@ -248,11 +285,15 @@ function resolveEndpoint(root: Cursor, given: Endpoint | undefined, nodes: NodeS
   const controlPlanes = nodes.filter((node) => node.role === 'control-plane');
   const field = root.field('controlPlaneEndpoint');
   if (controlPlanes.length > 1) {
-    return field.fail('is required with more than one control plane: a load balancer or VIP address (host or host:port) in front of all of them');
+    return field.fail(
+      'is required with more than one control plane: a load balancer or VIP address (host or host:port) in front of all of them',
+    );
   }
   const address = controlPlanes[0]?.address;
   if (address === undefined) {
-    return field.fail('is required when the control plane has no address: give controlPlaneEndpoint or the control-plane node an address');
+    return field.fail(
+      'is required when the control plane has no address: give controlPlaneEndpoint or the control-plane node an address',
+    );
   }
   return { host: address, port: API_SERVER_PORT };
 }
@@ -261,17 +302,22 @@ function readVersion(cursor: Cursor): { version: string; minor: string } | undef
   const text = cursor.string();
   if (text === undefined) return undefined;
   const match = VERSION.exec(text);
-  if (!match) return cursor.fail(`${JSON.stringify(text)} is not a Kubernetes release; expected a full version like 1.33.2`);
+  if (!match)
+    return cursor.fail(`${JSON.stringify(text)} is not a Kubernetes release; expected a full version like 1.33.2`);
   const minor = `${match[1]}.${match[2]}`;
   if (!SUPPORTED_MINORS.includes(minor)) {
-    return cursor.fail(`${text} is not supported; supported Kubernetes versions: ${SUPPORTED_MINORS.join(', ')} (kubeadm's v1beta4 API)`);
+    return cursor.fail(
+      `${text} is not supported; supported Kubernetes versions: ${SUPPORTED_MINORS.join(', ')} (kubeadm's v1beta4 API)`,
+    );
   }
   return { version: `${match[1]}.${match[2]}.${match[3]}`, minor };
 }
 
 function checkAlgorithm(cursor: Cursor, algorithm: KeyAlgorithm | undefined, minor: string | undefined): void {
   if (algorithm === 'ECDSA-P384' && minor !== undefined && Number(minor.split('.')[1]) < ECDSA_P384_MINOR) {
-    cursor.fail(`ECDSA-P384 needs Kubernetes 1.${ECDSA_P384_MINOR} or newer (kubeadm's encryptionAlgorithm); use ECDSA-P256 or upgrade kubernetesVersion`);
+    cursor.fail(
+      `ECDSA-P384 needs Kubernetes 1.${ECDSA_P384_MINOR} or newer (kubeadm's encryptionAlgorithm); use ECDSA-P256 or upgrade kubernetesVersion`,
+    );
   }
 }
 
@@ -285,7 +331,9 @@ function readRemoteFiles(cursor: Cursor): Partial<Record<Arch, RemoteFile>> | un
     const entry = cursor.field(arch);
     if (!entry.mapping(['url', 'sha512'], { required: false })) continue;
     const url = entry.field('url').string({ pattern: /^https?:\/\/\S+$/, expected: 'an http(s) URL' });
-    const sha512 = entry.field('sha512').string({ pattern: SHA512_HEX, expected: '128 lowercase hex digits (sha512sum of the file)' });
+    const sha512 = entry
+      .field('sha512')
+      .string({ pattern: SHA512_HEX, expected: '128 lowercase hex digits (sha512sum of the file)' });
     if (url && sha512) files[arch] = { url, sha512 };
   }
   return files;
@@ -299,15 +347,32 @@ function readRegistries(cursor: Cursor): RegistryMirrorSpec[] {
   const registries: RegistryMirrorSpec[] = [];
   for (const item of cursor.list({ required: false }) ?? []) {
     if (!item.mapping(['host', 'mirrors', 'caCertificate', 'skipVerify'])) continue;
-    const host = item.field('host').string({ pattern: REGISTRY_HOST, expected: 'a registry host[:port] such as registry.k8s.io' });
+    const host = item
+      .field('host')
+      .string({ pattern: REGISTRY_HOST, expected: 'a registry host[:port] such as registry.k8s.io' });
     const mirrors = item.field('mirrors').stringList({ required: true }) ?? [];
     mirrors.forEach((mirror, index) => {
-      if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(mirror)) item.field('mirrors').item(index).fail(`${JSON.stringify(mirror)} is not an http(s) URL such as https://mirror.local:5000`);
+      if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(mirror))
+        item
+          .field('mirrors')
+          .item(index)
+          .fail(`${JSON.stringify(mirror)} is not an http(s) URL such as https://mirror.local:5000`);
     });
-    const caCertificate = item.field('caCertificate').string({ required: false, pattern: PEM_CERTIFICATE, expected: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' });
+    const caCertificate = item
+      .field('caCertificate')
+      .string({
+        required: false,
+        pattern: PEM_CERTIFICATE,
+        expected: 'a PEM certificate (-----BEGIN CERTIFICATE-----)',
+      });
     const skipVerify = item.field('skipVerify').boolean({ required: false });
     if (host && mirrors.length > 0) {
-      registries.push({ host, mirrors, ...(caCertificate ? { caCertificate } : {}), ...(skipVerify === undefined ? {} : { skipVerify }) });
+      registries.push({
+        host,
+        mirrors,
+        ...(caCertificate ? { caCertificate } : {}),
+        ...(skipVerify === undefined ? {} : { skipVerify }),
+      });
     }
   }
   return registries;
@@ -317,28 +382,58 @@ function readImageArchives(cursor: Cursor): ImageArchiveSpec[] {
   const archives: ImageArchiveSpec[] = [];
   for (const item of cursor.list({ required: false }) ?? []) {
     if (!item.mapping(['path', 'sha256'])) continue;
-    const path = item.field('path').string({ pattern: /^\/\S+$/, expected: 'the absolute path of the archive on the machine' });
-    const sha256 = item.field('sha256').string({ pattern: /^[0-9a-f]{64}$/, expected: '64 lowercase hex digits (from the archive\'s .sha256 file)' });
+    const path = item
+      .field('path')
+      .string({ pattern: /^\/\S+$/, expected: 'the absolute path of the archive on the machine' });
+    const sha256 = item
+      .field('sha256')
+      .string({ pattern: /^[0-9a-f]{64}$/, expected: "64 lowercase hex digits (from the archive's .sha256 file)" });
     if (path && sha256) archives.push({ path, sha256 });
   }
   return archives;
 }
 
-function checkIgnitionDownloads(root: Cursor, nodes: NodeSpec[], agent: Partial<Record<Arch, RemoteFile>> | undefined): void {
+function checkIgnitionDownloads(
+  root: Cursor,
+  nodes: NodeSpec[],
+  agent: Partial<Record<Arch, RemoteFile>> | undefined,
+): void {
   const arches = [...new Set(nodes.filter((node) => node.carrier === 'ignition').map((node) => node.arch))];
   for (const arch of arches) {
     if (!agent?.[arch]) {
-      root.field('agent').fail(`needs ${arch}: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-${arch} you host`);
+      root
+        .field('agent')
+        .fail(
+          `needs ${arch}: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-${arch} you host`,
+        );
     }
   }
 }
 
 function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
-  const topLevel = ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'controlPlaneEndpoint', 'networking', 'pki', 'tokens', 'podNetwork', 'imageRepository', 'registries', 'imageArchives', 'agent', 'kubernetesSysext', 'nodes'];
+  const topLevel = [
+    'apiVersion',
+    'kind',
+    'name',
+    'kubernetesVersion',
+    'controlPlaneEndpoint',
+    'networking',
+    'pki',
+    'tokens',
+    'podNetwork',
+    'imageRepository',
+    'registries',
+    'imageArchives',
+    'agent',
+    'kubernetesSysext',
+    'nodes',
+  ];
   if (!root.mapping(topLevel)) return undefined;
   root.field('apiVersion').oneOf([SPEC_API_VERSION]);
   root.field('kind').oneOf([SPEC_KIND]);
-  const name = root.field('name').string({ pattern: DNS_1123_LABEL, expected: 'a lowercase DNS-1123 label (a-z, 0-9, -; at most 63)' });
+  const name = root
+    .field('name')
+    .string({ pattern: DNS_1123_LABEL, expected: 'a lowercase DNS-1123 label (a-z, 0-9, -; at most 63)' });
   const version = readVersion(root.field('kubernetesVersion'));
   const givenEndpoint = readEndpoint(root.field('controlPlaneEndpoint'));
 
@@ -359,17 +454,32 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
   if (caValidity !== undefined && certValidity !== undefined && certValidity > caValidity) {
     pki.field('certValidity').fail('is longer than caValidity: certificates cannot outlive the CA that signs them');
   }
-  for (const [key, seconds] of [['caValidity', caValidity], ['certValidity', certValidity]] as const) {
+  for (const [key, seconds] of [
+    ['caValidity', caValidity],
+    ['certValidity', certValidity],
+  ] as const) {
     if (seconds !== undefined && seconds < 3600) pki.field(key).fail('must be at least 1h');
   }
 
   const tokens = root.field('tokens');
   tokens.mapping(['ttl'], { required: false });
   const ttl = readDuration(tokens.field('ttl'), DEFAULTS.tokenTtl);
-  if (ttl === 0) warnings.push('tokens.ttl is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token');
+  if (ttl === 0)
+    warnings.push(
+      'tokens.ttl is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token',
+    );
 
-  const podNetworkName = root.field('podNetwork').oneOf(POD_NETWORKS.map((network) => network.name), 'flannel');
-  const imageRepository = root.field('imageRepository').string({ required: false, pattern: IMAGE_REPOSITORY, expected: 'a registry and path such as registry.local:5000/k8s' });
+  const podNetworkName = root.field('podNetwork').oneOf(
+    POD_NETWORKS.map((network) => network.name),
+    'flannel',
+  );
+  const imageRepository = root
+    .field('imageRepository')
+    .string({
+      required: false,
+      pattern: IMAGE_REPOSITORY,
+      expected: 'a registry and path such as registry.local:5000/k8s',
+    });
   const registries = readRegistries(root.field('registries'));
   const imageArchives = readImageArchives(root.field('imageArchives'));
   const agent = readRemoteFiles(root.field('agent'));
@@ -383,7 +493,20 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
   if (nodes && pods && services) checkNetworks(root, pods, services, nodes);
   const endpoint = nodes ? resolveEndpoint(root, givenEndpoint, nodes) : undefined;
 
-  if (!name || !version || !endpoint || !pods || !services || !dnsDomain || !algorithm || caValidity === undefined || certValidity === undefined || ttl === undefined || !podNetworkName || !nodes) {
+  if (
+    !name ||
+    !version ||
+    !endpoint ||
+    !pods ||
+    !services ||
+    !dnsDomain ||
+    !algorithm ||
+    caValidity === undefined ||
+    certValidity === undefined ||
+    ttl === undefined ||
+    !podNetworkName ||
+    !nodes
+  ) {
     return undefined;
   }
   return {
@@ -417,7 +540,11 @@ export function loadSpec(text: string): LoadedSpec {
   const spec = validate(root, warnings);
   if (!spec || sink.problems.length > 0) {
     const count = sink.problems.length;
-    throw new KubeseedError('invalid-spec', `the cluster spec has ${count} problem${count === 1 ? '' : 's'}`, sink.problems);
+    throw new KubeseedError(
+      'invalid-spec',
+      `the cluster spec has ${count} problem${count === 1 ? '' : 's'}`,
+      sink.problems,
+    );
   }
   return { spec, warnings };
 }

@@ -26,20 +26,30 @@ export function podSubnetProblems(network: PodNetwork, subnets: readonly Cidr[],
   for (const subnet of subnets) {
     const nodeMask = NODE_MASK[subnet.family];
     if (subnet.prefix > nodeMask) {
-      problems.push(`${subnet.text} is smaller than one node's pod range (/${nodeMask}); use a /${nodeMask - 8} or larger`);
+      problems.push(
+        `${subnet.text} is smaller than one node's pod range (/${nodeMask}); use a /${nodeMask - 8} or larger`,
+      );
     } else if (nodeMask - subnet.prefix > MAX_MASK_DIFFERENCE) {
-      problems.push(`${subnet.text} is too large: kube-controller-manager allows at most ${MAX_MASK_DIFFERENCE} bits between it and the per-node /${nodeMask}; use /${nodeMask - MAX_MASK_DIFFERENCE} or smaller`);
+      problems.push(
+        `${subnet.text} is too large: kube-controller-manager allows at most ${MAX_MASK_DIFFERENCE} bits between it and the per-node /${nodeMask}; use /${nodeMask - MAX_MASK_DIFFERENCE} or smaller`,
+      );
     } else if (blocksOf(subnet, nodeMask) < nodeCount) {
-      problems.push(`${subnet.text} holds ${blocksOf(subnet, nodeMask)} per-node /${nodeMask} ranges but the cluster has ${nodeCount} nodes; use a larger block`);
+      problems.push(
+        `${subnet.text} holds ${blocksOf(subnet, nodeMask)} per-node /${nodeMask} ranges but the cluster has ${nodeCount} nodes; use a larger block`,
+      );
     }
   }
   const first = subnets[0];
   if (first && !network.families.includes(first.family)) {
-    problems.push(`${network.name} needs an IPv${network.families.join(' or IPv')} pod subnet first; got ${first.text}`);
+    problems.push(
+      `${network.name} needs an IPv${network.families.join(' or IPv')} pod subnet first; got ${first.text}`,
+    );
   }
   if (subnets.some((subnet) => !network.families.includes(subnet.family))) {
     if (first && network.families.includes(first.family)) {
-      problems.push(`${network.name}'s template carries IPv${network.families.join('/IPv')} only; remove the other pod subnet`);
+      problems.push(
+        `${network.name}'s template carries IPv${network.families.join('/IPv')} only; remove the other pod subnet`,
+      );
     }
   }
   return problems;

@@ -14,7 +14,7 @@ export interface StateMetadata {
 }
 
 export function renderMetadata(metadata: StateMetadata): string {
-  const header = '# kubeseed state: this cluster\'s CAs, keys and bootstrap token. Keep private; back up.\n';
+  const header = "# kubeseed state: this cluster's CAs, keys and bootstrap token. Keep private; back up.\n";
   return header + stringify({ version: METADATA_VERSION, ...metadata });
 }
 
@@ -34,11 +34,17 @@ export function parseMetadata(text: string, path: string): { metadata?: StateMet
   if (fields.version !== METADATA_VERSION) fieldProblem('version', String(METADATA_VERSION));
   const { clusterName, algorithm, createdAt } = fields;
   if (typeof clusterName !== 'string' || clusterName === '') fieldProblem('clusterName', 'a cluster name');
-  if (!KEY_ALGORITHMS.includes(algorithm as KeyAlgorithm)) fieldProblem('algorithm', `one of ${KEY_ALGORITHMS.join(', ')}`);
-  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) fieldProblem('createdAt', 'an ISO 8601 time');
+  if (!KEY_ALGORITHMS.includes(algorithm as KeyAlgorithm))
+    fieldProblem('algorithm', `one of ${KEY_ALGORITHMS.join(', ')}`);
+  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
+    fieldProblem('createdAt', 'an ISO 8601 time');
   if (problems.length > 0) return { problems };
   return {
-    metadata: { clusterName: clusterName as string, algorithm: algorithm as KeyAlgorithm, createdAt: createdAt as string },
+    metadata: {
+      clusterName: clusterName as string,
+      algorithm: algorithm as KeyAlgorithm,
+      createdAt: createdAt as string,
+    },
     problems,
   };
 }

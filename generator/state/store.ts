@@ -7,11 +7,7 @@ import { KubeseedError } from '../../bootstrap/errors.ts';
 import { createClusterPki } from '../pki/cluster-pki.ts';
 import type { ClusterPki } from '../pki/types.ts';
 import type { ClusterSpec, KeyAlgorithm } from '../spec/types.ts';
-import {
-  formatBootstrapToken,
-  generateBootstrapToken,
-  type BootstrapToken,
-} from '../tokens/bootstrap-token.ts';
+import { formatBootstrapToken, generateBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
 import { pkiFromFiles, pkiToFiles, STATE_DIRS, STATE_FILES, type StateFiles } from './layout.ts';
 import { renderMetadata } from './metadata.ts';
 import { makePrivateDir, syncDir, writeNewPrivateFile } from './private-files.ts';
@@ -38,7 +34,11 @@ export async function loadOrCreateState(
     token: generateBootstrapToken(),
   };
   await writeAtomically(dir, {
-    'cluster.yaml': renderMetadata({ clusterName: state.clusterName, algorithm: state.algorithm, createdAt: now.toISOString() }),
+    'cluster.yaml': renderMetadata({
+      clusterName: state.clusterName,
+      algorithm: state.algorithm,
+      createdAt: now.toISOString(),
+    }),
     ...pkiToFiles(state.pki),
     token: `${formatBootstrapToken(state.token)}\n`,
   });
@@ -52,7 +52,11 @@ async function holdsAnything(dir: string): Promise<boolean> {
   });
   if (!stats) return false;
   if (!stats.isDirectory()) {
-    throw invalidState(`state directory ${dir} is not a directory`, dir, 'exists but is not a directory; pass a directory path');
+    throw invalidState(
+      `state directory ${dir} is not a directory`,
+      dir,
+      'exists but is not a directory; pass a directory path',
+    );
   }
   return (await readdir(dir)).length > 0;
 }
@@ -106,7 +110,11 @@ async function writeAtomically(dir: string, files: StateFiles): Promise<void> {
     if (staging) await rm(staging, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-      throw invalidState(`state directory ${dir} appeared while it was being created`, dir, 'was filled by another run; run again to use it');
+      throw invalidState(
+        `state directory ${dir} appeared while it was being created`,
+        dir,
+        'was filled by another run; run again to use it',
+      );
     }
     throw new KubeseedError('io', `cannot create state directory ${dir}: ${(error as Error).message}`);
   }

@@ -40,15 +40,22 @@ function inputsDigest(bundleCode: string): string {
   const hash = createHash('sha256').update(bundleCode).update(baseNodePins());
   const recipeDir = import.meta.dirname;
   for (const file of readdirSync(recipeDir).sort()) hash.update(file).update(readFileSync(join(recipeDir, file)));
-  const postject = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'postject', 'package.json'), 'utf8')) as { version: string };
+  const postject = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'postject', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return hash.update(postject.version).digest('hex');
 }
 
 function parseSums(text: string): Record<string, string> {
-  return Object.fromEntries(text.trim().split('\n').map((line) => {
-    const [hex = '', name = ''] = line.split(/ +/);
-    return [name, hex];
-  }));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [hex = '', name = ''] = line.split(/ +/);
+        return [name, hex];
+      }),
+  );
 }
 
 function layout(outDir: string): Omit<AgentBuild, 'sha256' | 'reused'> {
@@ -60,7 +67,14 @@ async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild
   const recorded = await readFile(join(outDir, INPUTS_NAME), 'utf8').catch(() => '');
   if (recorded.trim() !== inputs) return undefined;
   const files = layout(outDir);
-  const present = await Promise.all([files.bundle, ...Object.values(files.binaries)].map((path) => stat(path).then(() => true, () => false)));
+  const present = await Promise.all(
+    [files.bundle, ...Object.values(files.binaries)].map((path) =>
+      stat(path).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (present.includes(false)) return undefined;
   const sums = await readFile(join(outDir, SUMS_NAME), 'utf8').catch(() => undefined);
   return sums === undefined ? undefined : { ...files, sha256: parseSums(sums), reused: true };
@@ -83,20 +97,26 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
   try {
     await writeFile(join(work, BUNDLE_NAME), code);
     const nodes = Object.fromEntries(
-      await Promise.all(AGENT_ARCHES.map(async (arch) => {
-        const tarball = await baseNodeTarball(arch, NODE_CACHE_DIR);
-        return [arch, await extractNode(tarball, join(work, `node-${arch}`))] as const;
-      })),
+      await Promise.all(
+        AGENT_ARCHES.map(async (arch) => {
+          const tarball = await baseNodeTarball(arch, NODE_CACHE_DIR);
+          return [arch, await extractNode(tarball, join(work, `node-${arch}`))] as const;
+        }),
+      ),
     ) as Record<AgentArch, string>;
     const blob = await makeSeaBlob(nodes[hostArch()], work, BUNDLE_NAME);
-    await Promise.all(AGENT_ARCHES.map(async (arch) => {
-      const binary = join(work, agentBinaryName(arch));
-      await injectSeaBlob(arch, nodes[arch], blob, binary);
-      await chmod(binary, 0o755);
-    }));
+    await Promise.all(
+      AGENT_ARCHES.map(async (arch) => {
+        const binary = join(work, agentBinaryName(arch));
+        await injectSeaBlob(arch, nodes[arch], blob, binary);
+        await chmod(binary, 0o755);
+      }),
+    );
 
     const names = [BUNDLE_NAME, ...AGENT_ARCHES.map(agentBinaryName)].sort();
-    const sha256 = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await sha256File(join(work, name))] as const)));
+    const sha256 = Object.fromEntries(
+      await Promise.all(names.map(async (name) => [name, await sha256File(join(work, name))] as const)),
+    );
     await writeFile(join(work, SUMS_NAME), names.map((name) => `${sha256[name]}  ${name}\n`).join(''));
     for (const name of [...names, SUMS_NAME]) await rename(join(work, name), join(outDir, name));
     await writeFile(join(outDir, INPUTS_NAME), `${inputs}\n`);

@@ -11,7 +11,9 @@ import { REPO_ROOT } from './paths.ts';
 export const BUNDLE_NAME = 'kubeseed-boot.cjs';
 
 function problemOf(message: Message): Problem {
-  const where = message.location ? `${message.location.file}:${message.location.line}:${message.location.column + 1}` : '';
+  const where = message.location
+    ? `${message.location.file}:${message.location.line}:${message.location.column + 1}`
+    : '';
   return { path: where, message: message.text };
 }
 
@@ -29,12 +31,17 @@ export function loaderProblems(code: string): Problem[] {
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const callee = node.expression;
-      const isLoader = callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require');
+      const isLoader =
+        callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require');
       const [argument] = node.arguments;
       const specifier = argument && ts.isStringLiteralLike(argument) ? argument.text : undefined;
       if (isLoader && (specifier === undefined || !isNodeBuiltin(specifier))) {
-        const what = specifier === undefined ? 'a computed module name' : `"${specifier}", which is not built into Node`;
-        problems.push({ path: `${BUNDLE_NAME} offset ${node.getStart(source)}`, message: `${node.getText(source).slice(0, 80)} loads ${what}` });
+        const what =
+          specifier === undefined ? 'a computed module name' : `"${specifier}", which is not built into Node`;
+        problems.push({
+          path: `${BUNDLE_NAME} offset ${node.getStart(source)}`,
+          message: `${node.getText(source).slice(0, 80)} loads ${what}`,
+        });
       }
     }
     ts.forEachChild(node, visit);

@@ -13,9 +13,17 @@ export interface CommandResult {
   stderr: string;
 }
 
-export function runCommand(command: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -29,7 +37,9 @@ export function runCommand(command: string, args: readonly string[], options: Co
       if (code === 0) return resolve(result);
       const output = (result.stderr || result.stdout).trim();
       const status = signal ? `killed by ${signal}` : `exit ${code}`;
-      reject(new KubeseedError('command-failed', `${[command, ...args].join(' ')}: ${status}${output ? `\n${output}` : ''}`));
+      reject(
+        new KubeseedError('command-failed', `${[command, ...args].join(' ')}: ${status}${output ? `\n${output}` : ''}`),
+      );
     });
   });
 }

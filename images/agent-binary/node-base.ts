@@ -33,7 +33,10 @@ async function sha512Integrity(path: string): Promise<string> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The verified npm tarball for `arch`, packed into `cacheDir` on first use. */
@@ -48,7 +51,10 @@ export async function baseNodeTarball(arch: AgentArch, cacheDir: string): Promis
   const actual = await sha512Integrity(tarball);
   if (actual !== INTEGRITY[arch]) {
     await rm(tarball, { force: true });
-    throw new KubeseedError('io', `${spec}: tarball integrity ${actual} does not match the pinned ${INTEGRITY[arch]}; refusing to build with it`);
+    throw new KubeseedError(
+      'io',
+      `${spec}: tarball integrity ${actual} does not match the pinned ${INTEGRITY[arch]}; refusing to build with it`,
+    );
   }
   return tarball;
 }

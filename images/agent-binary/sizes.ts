@@ -15,7 +15,9 @@ export function xzSize(path: string): Promise<number> {
     let size = 0;
     xz.stdout.on('data', (chunk: Buffer) => (size += chunk.length));
     xz.on('error', (error) => reject(new KubeseedError('command-failed', `xz: ${error.message}`)));
-    xz.on('close', (code) => (code === 0 ? resolve(size) : reject(new KubeseedError('command-failed', `xz -6 ${path}: exit ${code}`))));
+    xz.on('close', (code) =>
+      code === 0 ? resolve(size) : reject(new KubeseedError('command-failed', `xz -6 ${path}: exit ${code}`)),
+    );
   });
 }
 

@@ -48,7 +48,12 @@ export interface Invocation {
 }
 
 /** How to run `binary args…` built for `arch` on this host. */
-export function invocation(arch: AgentArch, binary: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Invocation {
+export function invocation(
+  arch: AgentArch,
+  binary: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Invocation {
   if (arch === hostArch()) return { command: binary, args: [...args], env };
   const { command, ldPrefix } = TARGETS[arch].qemu;
   return { command, args: [binary, ...args], env: { ...env, QEMU_LD_PREFIX: ldPrefix } };

@@ -18,7 +18,7 @@ export function parseChallenge(header: string): Challenge {
   const param = /([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy;
   const rest = match?.[2] ?? '';
   for (let found = param.exec(rest); found !== null && found[0] !== ''; found = param.exec(rest)) {
-    params[found[1]!.toLowerCase()] = found[2] === undefined ? found[3] ?? '' : found[2].replace(/\\(.)/g, '$1');
+    params[found[1]!.toLowerCase()] = found[2] === undefined ? (found[3] ?? '') : found[2].replace(/\\(.)/g, '$1');
   }
   return { scheme, params };
 }
@@ -29,12 +29,24 @@ export function pullScope(repository: string): string {
 }
 
 /** Fetches an anonymous bearer token for a challenge. */
-export async function fetchToken(challenge: Challenge, fallbackScope: string, registry: string, fetchImpl: typeof fetch): Promise<string> {
+export async function fetchToken(
+  challenge: Challenge,
+  fallbackScope: string,
+  registry: string,
+  fetchImpl: typeof fetch,
+): Promise<string> {
   if (challenge.scheme !== 'bearer') {
-    throw new KubeseedError('io', `${registry} asks for ${challenge.scheme || 'unknown'} credentials; kubeseed pulls anonymously: copy the images to a registry that allows anonymous pulls (or a local mirror, with --insecure for plain HTTP)`);
+    throw new KubeseedError(
+      'io',
+      `${registry} asks for ${challenge.scheme || 'unknown'} credentials; kubeseed pulls anonymously: copy the images to a registry that allows anonymous pulls (or a local mirror, with --insecure for plain HTTP)`,
+    );
   }
   const realm = challenge.params.realm;
-  if (!realm) throw new KubeseedError('io', `${registry} sent a Bearer challenge without a realm; it does not follow the registry token protocol`);
+  if (!realm)
+    throw new KubeseedError(
+      'io',
+      `${registry} sent a Bearer challenge without a realm; it does not follow the registry token protocol`,
+    );
   const url = new URL(realm);
   if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
   url.searchParams.set('scope', challenge.params.scope ?? fallbackScope);
@@ -42,13 +54,20 @@ export async function fetchToken(challenge: Challenge, fallbackScope: string, re
   try {
     response = await fetchImpl(url, { headers: { accept: 'application/json' } });
   } catch (error) {
-    throw new KubeseedError('io', `cannot reach ${registry}'s token service ${url.origin}: ${(error as Error).message}`);
+    throw new KubeseedError(
+      'io',
+      `cannot reach ${registry}'s token service ${url.origin}: ${(error as Error).message}`,
+    );
   }
   if (!response.ok) {
-    throw new KubeseedError('io', `${registry}'s token service ${url.origin} refused an anonymous token (HTTP ${response.status}): the repository is private or does not exist`);
+    throw new KubeseedError(
+      'io',
+      `${registry}'s token service ${url.origin} refused an anonymous token (HTTP ${response.status}): the repository is private or does not exist`,
+    );
   }
   const body = (await response.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === 'string' ? body.token : body.access_token;
-  if (typeof token !== 'string' || token === '') throw new KubeseedError('io', `${registry}'s token service ${url.origin} answered without a token`);
+  if (typeof token !== 'string' || token === '')
+    throw new KubeseedError('io', `${registry}'s token service ${url.origin} answered without a token`);
   return token;
 }

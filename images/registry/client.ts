@@ -12,7 +12,13 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeseedError } from '../../bootstrap/errors.ts';
 import { fetchToken, parseChallenge, pullScope } from './auth.ts';
-import { ACCEPTED_MANIFEST_TYPES, type Descriptor, type ImageDocument, MAX_MANIFEST_BYTES, parseImageDocument } from './documents.ts';
+import {
+  ACCEPTED_MANIFEST_TYPES,
+  type Descriptor,
+  type ImageDocument,
+  MAX_MANIFEST_BYTES,
+  parseImageDocument,
+} from './documents.ts';
 import { type ImageReference, apiHost } from './reference.ts';
 
 export interface RegistryClientOptions {
@@ -83,9 +89,14 @@ export class RegistryClient {
   /** Fetches a manifest or index by tag or digest; its digest is computed from the bytes served and checked. */
   async getManifest(image: ImageReference, reference: string): Promise<FetchedManifest> {
     const where = `${imageName(image)}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
-    const response = await this.#withRetries(() => this.#request(image, `manifests/${reference}`, { accept: ACCEPTED_MANIFEST_TYPES.join(', ') }));
+    const response = await this.#withRetries(() =>
+      this.#request(image, `manifests/${reference}`, { accept: ACCEPTED_MANIFEST_TYPES.join(', ') }),
+    );
     if (!response.ok) throw await this.#failure(response, `${where}: cannot get the manifest from ${image.registry}`);
-    const tooLarge = new KubeseedError('io', `${where}: the manifest ${image.registry} serves is larger than ${MAX_MANIFEST_BYTES} bytes; that is no image manifest`);
+    const tooLarge = new KubeseedError(
+      'io',
+      `${where}: the manifest ${image.registry} serves is larger than ${MAX_MANIFEST_BYTES} bytes; that is no image manifest`,
+    );
     if (Number(response.headers.get('content-length') ?? 0) > MAX_MANIFEST_BYTES) {
       await response.body?.cancel();
       throw tooLarge;
@@ -96,7 +107,10 @@ export class RegistryClient {
     const served = response.headers.get('docker-content-digest');
     const expected = reference.startsWith('sha256:') ? reference : served;
     if (expected && expected !== digest) {
-      throw new KubeseedError('io', `${where}: ${image.registry} served a manifest whose sha256 is ${digest}, not ${expected}; the registry or something between returned corrupted data`);
+      throw new KubeseedError(
+        'io',
+        `${where}: ${image.registry} served a manifest whose sha256 is ${digest}, not ${expected}; the registry or something between returned corrupted data`,
+      );
     }
     const document = parseImageDocument(bytes, response.headers.get('content-type') ?? undefined, where);
     return { descriptor: { mediaType: document.mediaType, digest, size: bytes.length }, bytes, document };
@@ -108,7 +122,12 @@ export class RegistryClient {
    * download stays at `<destination>.partial` and the next call asks for the rest (HTTP Range).
    * `onProgress` gets the bytes of this blob held so far.
    */
-  async downloadBlob(image: ImageReference, blob: Descriptor, destination: string, onProgress?: (bytes: number) => void): Promise<void> {
+  async downloadBlob(
+    image: ImageReference,
+    blob: Descriptor,
+    destination: string,
+    onProgress?: (bytes: number) => void,
+  ): Promise<void> {
     if ((await fileSize(destination)) !== undefined) return;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -117,14 +136,22 @@ export class RegistryClient {
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
         if (attempt === ATTEMPTS) {
-          throw new KubeseedError('io', `blob ${blob.digest} of ${imageName(image)} from ${image.registry}: ${error.message} (${ATTEMPTS} tries); run the same command again to resume`);
+          throw new KubeseedError(
+            'io',
+            `blob ${blob.digest} of ${imageName(image)} from ${image.registry}: ${error.message} (${ATTEMPTS} tries); run the same command again to resume`,
+          );
         }
         await sleep(this.#retryDelayMs(attempt));
       }
     }
   }
 
-  async #downloadOnce(image: ImageReference, blob: Descriptor, destination: string, onProgress?: (bytes: number) => void): Promise<void> {
+  async #downloadOnce(
+    image: ImageReference,
+    blob: Descriptor,
+    destination: string,
+    onProgress?: (bytes: number) => void,
+  ): Promise<void> {
     const partial = `${destination}.partial`;
     let hash = createHash('sha256');
     let offset = (await fileSize(partial)) ?? 0;
@@ -133,10 +160,16 @@ export class RegistryClient {
       for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
     }
     const response = await this.#request(image, `blobs/${blob.digest}`, offset > 0 ? { from: offset } : {});
-    if (offset > 0 && response.status === 206 && !response.headers.get('content-range')?.startsWith(`bytes ${offset}-`)) {
+    if (
+      offset > 0 &&
+      response.status === 206 &&
+      !response.headers.get('content-range')?.startsWith(`bytes ${offset}-`)
+    ) {
       await response.body?.cancel();
       await rm(partial, { force: true });
-      throw new TransientError(`asked for the bytes from ${offset} on, the registry sent ${response.headers.get('content-range')}`);
+      throw new TransientError(
+        `asked for the bytes from ${offset} on, the registry sent ${response.headers.get('content-range')}`,
+      );
     }
     if (offset > 0 && response.status !== 206) {
       // The registry ignores Range and sends the whole blob: start over.
@@ -145,12 +178,18 @@ export class RegistryClient {
     }
     if (!response.ok) {
       if (response.status >= 500 || response.status === 429) throw new TransientError(await registryErrors(response));
-      throw await this.#failure(response, `blob ${blob.digest} of ${imageName(image)}: cannot download it from ${image.registry}`);
+      throw await this.#failure(
+        response,
+        `blob ${blob.digest} of ${imageName(image)}: cannot download it from ${image.registry}`,
+      );
     }
     if (!response.body) throw new TransientError('the response has no body');
     let received = offset;
     onProgress?.(received);
-    const tooLong = new KubeseedError('io', `blob ${blob.digest} of ${imageName(image)} from ${image.registry} is longer than the ${blob.size} bytes its manifest says; the registry served other content`);
+    const tooLong = new KubeseedError(
+      'io',
+      `blob ${blob.digest} of ${imageName(image)} from ${image.registry} is longer than the ${blob.size} bytes its manifest says; the registry served other content`,
+    );
     try {
       await pipeline(
         Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
@@ -170,7 +209,9 @@ export class RegistryClient {
         await rm(partial, { force: true });
         throw error;
       }
-      throw new TransientError(`the download broke off after ${received} of ${blob.size} bytes (${(error as Error).message})`);
+      throw new TransientError(
+        `the download broke off after ${received} of ${blob.size} bytes (${(error as Error).message})`,
+      );
     }
     if (received < blob.size) throw new TransientError(`the download ended after ${received} of ${blob.size} bytes`);
     const actual = `sha256:${hash.digest('hex')}`;
@@ -206,7 +247,9 @@ export class RegistryClient {
         await response.body?.cancel();
       } catch (error) {
         if (!(error instanceof TransientError) || attempt === ATTEMPTS) {
-          throw error instanceof TransientError ? new KubeseedError('io', `${error.message} (${ATTEMPTS} tries)`) : error;
+          throw error instanceof TransientError
+            ? new KubeseedError('io', `${error.message} (${ATTEMPTS} tries)`)
+            : error;
         }
       }
       await sleep(this.#retryDelayMs(attempt));
@@ -266,7 +309,10 @@ export class RegistryClient {
     let origin = this.#origins.get(host);
     if (!origin) {
       origin = this.#insecure
-        ? this.#fetch(`https://${host}/v2/`, { redirect: 'manual', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(
+        ? this.#fetch(`https://${host}/v2/`, {
+            redirect: 'manual',
+            signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+          }).then(
             async (response) => {
               await response.body?.cancel();
               return `https://${host}`;

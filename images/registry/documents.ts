@@ -50,15 +50,20 @@ export function isManifestType(mediaType: string): boolean {
 }
 
 function malformed(where: string, why: string): KubeseedError {
-  return new KubeseedError('io', `${where}: ${why}; the registry served something that is not an OCI or Docker v2 image manifest`);
+  return new KubeseedError(
+    'io',
+    `${where}: ${why}; the registry served something that is not an OCI or Docker v2 image manifest`,
+  );
 }
 
 function descriptor(value: unknown, where: string): Descriptor {
   const d = value as Partial<Descriptor> | null;
   if (typeof d !== 'object' || d === null) throw malformed(where, 'a descriptor is not an object');
   if (typeof d.mediaType !== 'string') throw malformed(where, 'a descriptor has no mediaType');
-  if (typeof d.digest !== 'string' || !SHA256_DIGEST.test(d.digest)) throw malformed(where, `descriptor digest ${JSON.stringify(d.digest)} is not sha256:<64 hex>`);
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw malformed(where, `descriptor ${d.digest} has no valid size`);
+  if (typeof d.digest !== 'string' || !SHA256_DIGEST.test(d.digest))
+    throw malformed(where, `descriptor digest ${JSON.stringify(d.digest)} is not sha256:<64 hex>`);
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw malformed(where, `descriptor ${d.digest} has no valid size`);
   return d as Descriptor;
 }
 
@@ -75,9 +80,15 @@ export function parseImageDocument(bytes: Buffer, contentType: string | undefine
   }
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   const served = contentType?.split(';')[0]?.trim();
-  const mediaType = declared ?? (served && (isIndexType(served) || isManifestType(served)) ? served : undefined) ?? (Array.isArray(json.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
+  const mediaType =
+    declared ??
+    (served && (isIndexType(served) || isManifestType(served)) ? served : undefined) ??
+    (Array.isArray(json.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
   if (json.schemaVersion === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1')) {
-    throw new KubeseedError('io', `${where}: is a Docker schema 1 image, which containerd no longer pulls; push it again with a current client (schema 2 or OCI)`);
+    throw new KubeseedError(
+      'io',
+      `${where}: is a Docker schema 1 image, which containerd no longer pulls; push it again with a current client (schema 2 or OCI)`,
+    );
   }
   if (json.schemaVersion !== 2) throw malformed(where, `schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
   if (isIndexType(mediaType)) {
@@ -86,7 +97,15 @@ export function parseImageDocument(bytes: Buffer, contentType: string | undefine
   }
   if (isManifestType(mediaType)) {
     if (!Array.isArray(json.layers)) throw malformed(where, 'a manifest has no layers list');
-    return { kind: 'manifest', mediaType, config: descriptor(json.config, where), layers: json.layers.map((entry) => descriptor(entry, where)) };
+    return {
+      kind: 'manifest',
+      mediaType,
+      config: descriptor(json.config, where),
+      layers: json.layers.map((entry) => descriptor(entry, where)),
+    };
   }
-  throw new KubeseedError('io', `${where}: has media type ${mediaType}, which is not an image (an artifact such as a Helm chart or a signature?)`);
+  throw new KubeseedError(
+    'io',
+    `${where}: has media type ${mediaType}, which is not an image (an artifact such as a Helm chart or a signature?)`,
+  );
 }

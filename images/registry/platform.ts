@@ -43,7 +43,10 @@ export function parseArches(text: string): Arch[] {
   const arches: Arch[] = [];
   for (const part of text.split(',').map((value) => value.trim())) {
     if (!isArch(part)) {
-      throw new KubeseedError('usage', `--arch ${JSON.stringify(part)} is not an architecture kubeseed nodes have; use ${ARCHES.join(', ')} or both, comma-separated`);
+      throw new KubeseedError(
+        'usage',
+        `--arch ${JSON.stringify(part)} is not an architecture kubeseed nodes have; use ${ARCHES.join(', ')} or both, comma-separated`,
+      );
     }
     if (!arches.includes(part)) arches.push(part);
   }

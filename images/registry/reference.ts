@@ -18,7 +18,8 @@ const DOCKER_HUB = 'docker.io';
 const DEFAULT_TAG = 'latest';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 // distribution/reference: NameTotalLengthMax.
@@ -26,7 +27,10 @@ const MAX_NAME_LENGTH = 255;
 
 function invalid(text: string, why: string): KubeseedError {
   return new KubeseedError('invalid-spec', `image reference ${JSON.stringify(text)} ${why}`, [
-    { path: 'image', message: 'write it as [registry/]repository[:tag][@sha256:<64 hex>], e.g. registry.k8s.io/pause:3.10' },
+    {
+      path: 'image',
+      message: 'write it as [registry/]repository[:tag][@sha256:<64 hex>], e.g. registry.k8s.io/pause:3.10',
+    },
   ]);
 }
 
@@ -37,7 +41,8 @@ export function parseReference(text: string): ImageReference {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!digest.startsWith('sha256:')) throw invalid(text, 'has a digest that is not sha256 (the only algorithm registries and containerd require)');
+    if (!digest.startsWith('sha256:'))
+      throw invalid(text, 'has a digest that is not sha256 (the only algorithm registries and containerd require)');
     if (!SHA256_DIGEST.test(digest)) throw invalid(text, 'has a malformed sha256 digest (64 lowercase hex digits)');
   }
   let tag: string | undefined;
@@ -55,12 +60,16 @@ export function parseReference(text: string): ImageReference {
   const hasDomain = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
   let registry = hasDomain ? first : DOCKER_HUB;
   let repository = hasDomain ? rest.slice(slash + 1) : rest;
-  if (hasDomain && !DOMAIN.test(registry)) throw invalid(text, `has an invalid registry host ${JSON.stringify(registry)}`);
+  if (hasDomain && !DOMAIN.test(registry))
+    throw invalid(text, `has an invalid registry host ${JSON.stringify(registry)}`);
   if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
-  if (repository !== repository.toLowerCase()) throw invalid(text, 'has upper-case letters in its repository (repositories are lower case)');
-  if (!repository.split('/').every((component) => COMPONENT.test(component))) throw invalid(text, 'has an invalid repository path');
-  if (`${registry}/${repository}`.length > MAX_NAME_LENGTH) throw invalid(text, `is longer than ${MAX_NAME_LENGTH} characters`);
+  if (repository !== repository.toLowerCase())
+    throw invalid(text, 'has upper-case letters in its repository (repositories are lower case)');
+  if (!repository.split('/').every((component) => COMPONENT.test(component)))
+    throw invalid(text, 'has an invalid repository path');
+  if (`${registry}/${repository}`.length > MAX_NAME_LENGTH)
+    throw invalid(text, `is longer than ${MAX_NAME_LENGTH} characters`);
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
   return { registry, repository, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }

@@ -6,7 +6,18 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NodeHost } from '../../bootstrap/node-host.ts';
-import { cleanup, commands, findCall, freePort, makeBundle, makeFixture, makePki, startAgent, startApiServer, state } from './helpers.ts';
+import {
+  cleanup,
+  commands,
+  findCall,
+  freePort,
+  makeBundle,
+  makeFixture,
+  makePki,
+  startAgent,
+  startApiServer,
+  state,
+} from './helpers.ts';
 
 const test = suite('agent: waiting for the API server');
 test.after(cleanup);
@@ -19,7 +30,10 @@ test('worker: a real TLS API server that starts listening late → the stand-in 
   const fixture = makeFixture(makeBundle('worker', { apiPort: port }));
   const { done } = startAgent(fixture, ['run']);
   await delay(LATE_MS);
-  assert.not.ok(commands(fixture).some((line) => line.startsWith('kubeadm join')), 'no join before the API server is up');
+  assert.not.ok(
+    commands(fixture).some((line) => line.startsWith('kubeadm join')),
+    'no join before the API server is up',
+  );
   const listeningSince = Date.now();
   const api = await startApiServer(pki.serverCert, pki.serverKey, port);
   try {
@@ -27,8 +41,15 @@ test('worker: a real TLS API server that starts listening late → the stand-in 
     assert.is(result.code, 0, result.stdout + result.stderr);
     const joinCall = findCall(fixture, 'kubeadm', 'join');
     assert.ok(joinCall, 'kubeadm join ran');
-    assert.ok(statSync(join(joinCall!, 'argv')).mtimeMs >= listeningSince - 5, 'kubeadm join ran after the API server started listening');
-    assert.is(result.stdout.match(/waiting for the API server at 127\.0\.0\.1:\d+: nothing accepts TCP connections/g)?.length, 1, 'one line per reason, not per try');
+    assert.ok(
+      statSync(join(joinCall!, 'argv')).mtimeMs >= listeningSince - 5,
+      'kubeadm join ran after the API server started listening',
+    );
+    assert.is(
+      result.stdout.match(/waiting for the API server at 127\.0\.0\.1:\d+: nothing accepts TCP connections/g)?.length,
+      1,
+      'one line per reason, not per try',
+    );
     assert.match(result.stdout, /answers over TLS verified with the cluster CA \(after \d+\.\d s\)/);
     assert.is(state(fixture).phases.kubeadm?.status, 'done');
   } finally {
@@ -43,7 +64,10 @@ test('the Host probe: a verified TLS answer (even 403) is up; a certificate from
   const stranger = await startApiServer(pki.strangerCert, pki.strangerKey);
   const closed = await freePort();
   try {
-    assert.equal(await host.httpsGet(`https://127.0.0.1:${good.port}/readyz`, pki.caCert, 5000), { ok: true, status: 403 });
+    assert.equal(await host.httpsGet(`https://127.0.0.1:${good.port}/readyz`, pki.caCert, 5000), {
+      ok: true,
+      status: 403,
+    });
     const refused = await host.httpsGet(`https://127.0.0.1:${stranger.port}/readyz`, pki.caCert, 5000);
     assert.is(refused.ok, false);
     assert.match(refused.ok ? '' : refused.reason, /certificate/i);
@@ -65,7 +89,10 @@ test('worker: an endpoint with a foreign certificate keeps the stand-in kubeadm 
     child.kill('SIGKILL');
     const result = await done;
     assert.not.ok(commands(fixture).some((line) => line.startsWith('kubeadm join')));
-    assert.match(result.stdout, /waiting for the API server at 127\.0\.0\.1:\d+: GET https:\/\/127\.0\.0\.1:\d+\/readyz failed: .*certificate/i);
+    assert.match(
+      result.stdout,
+      /waiting for the API server at 127\.0\.0\.1:\d+: GET https:\/\/127\.0\.0\.1:\d+\/readyz failed: .*certificate/i,
+    );
   } finally {
     stranger.server.close();
   }

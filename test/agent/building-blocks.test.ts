@@ -22,7 +22,10 @@ test('redact: tokens, PEM blocks (whole, cut at either end), base64 PEM and bare
   assert.is(redact(`a\n${key}b`), 'a\n[redacted PEM block]\nb');
   assert.is(redact(`cut: -----BEGIN PRIVATE KEY-----\n${body}`), 'cut: [redacted PEM block]');
   assert.is(redact(`${body}\n-----END PRIVATE KEY-----\nafter`), '[redacted PEM block]\nafter');
-  assert.is(redact(`client-key-data: ${Buffer.from(key).toString('base64')}`), 'client-key-data: [redacted base64 PEM]');
+  assert.is(
+    redact(`client-key-data: ${Buffer.from(key).toString('base64')}`),
+    'client-key-data: [redacted base64 PEM]',
+  );
   assert.is(redact(`line\n${body}\nline`), 'line\n[redacted base64]\nline');
   const hash = `sha256:${'ab'.repeat(32)}`;
   assert.is(redact(`--discovery-token-ca-cert-hash ${hash}`), `--discovery-token-ca-cert-hash ${hash}`);
@@ -31,8 +34,14 @@ test('redact: tokens, PEM blocks (whole, cut at either end), base64 PEM and bare
 test('backoff: grows, stays within [ceiling/2, ceiling], caps at 30 s', () => {
   const low = new Backoff(1000, () => 0);
   const high = new Backoff(1000, () => 1);
-  assert.equal([1, 2, 3, 4].map(() => low.next()), [500, 1000, 2000, 4000]);
-  assert.equal([1, 2, 3, 4].map(() => high.next()), [1000, 2000, 4000, 8000]);
+  assert.equal(
+    [1, 2, 3, 4].map(() => low.next()),
+    [500, 1000, 2000, 4000],
+  );
+  assert.equal(
+    [1, 2, 3, 4].map(() => high.next()),
+    [1000, 2000, 4000, 8000],
+  );
   const capped = new Backoff(1000, () => 1);
   for (let i = 0; i < 100; i++) assert.ok(capped.next() <= 30_000);
   assert.is(capped.next(), 30_000);
@@ -60,7 +69,10 @@ test('fstab: swap lines commented out with a marker and restored exactly', () =>
 });
 
 test('add-on templates: ${NAME} substituted; a placeholder without a value is an error naming it', () => {
-  assert.is(renderTemplate('t', 'cidr: ${POD_CIDR} ${POD_CIDR}', { POD_CIDR: '10.244.0.0/16' }), 'cidr: 10.244.0.0/16 10.244.0.0/16');
+  assert.is(
+    renderTemplate('t', 'cidr: ${POD_CIDR} ${POD_CIDR}', { POD_CIDR: '10.244.0.0/16' }),
+    'cidr: 10.244.0.0/16 10.244.0.0/16',
+  );
   assert.is(renderTemplate('t', 'shell: $HOME', {}), 'shell: $HOME');
   try {
     renderTemplate('add-on flannel v1', 'a: ${A}\nb: ${B}', { A: '1' });
@@ -93,7 +105,10 @@ test('containerd hosts.toml: Docker Hub upstream, several mirrors in order, skip
 test('IPv6 forwarding only when the cluster uses IPv6', () => {
   const bundle = makeBundle('init');
   assert.not.ok(usesIpv6(bundle));
-  const dualStack = { ...bundle, kubeadm: { config: bundle.kubeadm.config.replace('10.244.0.0/16', '10.244.0.0/16,fd00:10:244::/56') } };
+  const dualStack = {
+    ...bundle,
+    kubeadm: { config: bundle.kubeadm.config.replace('10.244.0.0/16', '10.244.0.0/16,fd00:10:244::/56') },
+  };
   assert.ok(usesIpv6(dualStack));
   assert.ok(usesIpv6({ ...makeBundle('worker'), node: { ...bundle.node, address: 'fd00::12' } }));
 });

@@ -5,7 +5,19 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/agent/cli.ts';
-import { CapturingHost, FSTAB, cleanup, commands, exists, file, makeBundle, makeFixture, runAgent, snapshot, state } from './helpers.ts';
+import {
+  CapturingHost,
+  FSTAB,
+  cleanup,
+  commands,
+  exists,
+  file,
+  makeBundle,
+  makeFixture,
+  runAgent,
+  snapshot,
+  state,
+} from './helpers.ts';
 
 const test = suite('agent: commands');
 test.after(cleanup);
@@ -14,7 +26,13 @@ test('`phase host` runs load and the host phase only (stand-in modprobe, sysctl,
   const fixture = makeFixture(makeBundle('init'));
   const result = await runAgent(fixture, ['phase', 'host']);
   assert.is(result.code, 0, result.stderr);
-  assert.equal(commands(fixture), ['modprobe overlay', 'modprobe br_netfilter', 'sysctl --system', 'swapoff -a', 'hostname cp-1']);
+  assert.equal(commands(fixture), [
+    'modprobe overlay',
+    'modprobe br_netfilter',
+    'sysctl --system',
+    'swapoff -a',
+    'hostname cp-1',
+  ]);
   assert.ok(exists(fixture, '/etc/sysctl.d/99-kubeseed.conf'));
   assert.not.ok(exists(fixture, '/etc/containerd/config.toml'));
   const phases = state(fixture).phases;
@@ -45,7 +63,15 @@ test('`status` before anything ran, `version`, and usage errors exit 2 (in-proce
   }
   assert.not.ok(exists(fixture, '/var/lib/kubeseed'), 'status writes nothing');
 
-  for (const args of [[], ['bogus'], ['phase', 'bogus'], ['phase'], ['run', 'extra'], ['run', '--frobnicate'], ['run', '--bundle', 'relative.yaml']]) {
+  for (const args of [
+    [],
+    ['bogus'],
+    ['phase', 'bogus'],
+    ['phase'],
+    ['run', 'extra'],
+    ['run', '--frobnicate'],
+    ['run', '--bundle', 'relative.yaml'],
+  ]) {
     const host = new CapturingHost(fixture);
     assert.is(await runCli(args, host), 2, `${args.join(' ')}: ${host.output}`);
     assert.match(host.output, /^error: /);
@@ -70,7 +96,7 @@ test('`--bundle PATH` reads the bundle from another place', async () => {
   assert.match(result.stdout, /node cp-1 \(init, amd64\) of cluster demo/);
 });
 
-test('`reset` after a full run: stand-in kubeadm reset -f, the agent\'s files and state gone, fstab restored; `run` works again', async () => {
+test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and state gone, fstab restored; `run` works again", async () => {
   const fixture = makeFixture(makeBundle('init'));
   const pristine = snapshot(fixture.root);
   assert.is((await runAgent(fixture, ['run'])).code, 0);
@@ -94,7 +120,10 @@ test('`reset` after a full run: stand-in kubeadm reset -f, the agent\'s files an
   }
   assert.is(file(fixture, '/etc/fstab'), FSTAB);
   assert.ok(exists(fixture, '/etc/kubeseed/node.yaml'), 'the bundle stays');
-  assert.match(file(fixture, '/var/log/kubeseed-boot.log'), /INFO reset done: the next `kubeseed-boot run` starts from scratch/);
+  assert.match(
+    file(fixture, '/var/log/kubeseed-boot.log'),
+    /INFO reset done: the next `kubeseed-boot run` starts from scratch/,
+  );
   // What stays: the log, the hostname, empty directories, and the stand-in containerd socket.
   const left = Object.keys(snapshot(fixture.root)).filter((path) => !(path in pristine) && !path.endsWith('/'));
   assert.equal(left.sort(), ['/etc/hostname', '/run/containerd/containerd.sock', '/var/log/kubeseed-boot.log']);

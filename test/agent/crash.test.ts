@@ -37,7 +37,10 @@ interface EndState {
 
 function endState(fixture: Fixture): EndState {
   const recorded = state(fixture);
-  const { completedAt, ...completed } = JSON.parse(file(fixture, '/var/lib/kubeseed/completed.json')) as Record<string, string>;
+  const { completedAt, ...completed } = JSON.parse(file(fixture, '/var/lib/kubeseed/completed.json')) as Record<
+    string,
+    string
+  >;
   assert.is(completedAt, recorded.completedAt);
   return {
     files: snapshot(fixture.root, VOLATILE),
@@ -81,7 +84,11 @@ function hangIn(tool: string, match: string, action = 'hang'): Scenario {
   };
 }
 
-async function crashAndRerun(scenario: Scenario, role: 'init' | 'worker', apiPort?: number): Promise<{ fixture: Fixture; end: EndState }> {
+async function crashAndRerun(
+  scenario: Scenario,
+  role: 'init' | 'worker',
+  apiPort?: number,
+): Promise<{ fixture: Fixture; end: EndState }> {
   const fixture = makeFixture(makeBundle(role, apiPort === undefined ? {} : { apiPort }));
   scenario.arm?.(fixture);
   const { child, done } = startAgent(fixture, ['run']);
@@ -164,10 +171,16 @@ test('worker: SIGKILL after stand-in kubeadm join did its work → rerun resets,
     const fixture = makeFixture(makeBundle('worker', { apiPort: api.port }));
     assert.is((await runAgent(fixture, ['run'])).code, 0);
     const expected = endState(fixture);
-    const { end, fixture: crashed } = await crashAndRerun({ ...hangIn('kubeadm', 'join', 'hang-after'), kubeadmRuns: 2, resets: true }, 'worker', api.port);
+    const { end, fixture: crashed } = await crashAndRerun(
+      { ...hangIn('kubeadm', 'join', 'hang-after'), kubeadmRuns: 2, resets: true },
+      'worker',
+      api.port,
+    );
     assert.equal(end, expected);
     const ran = commands(crashed);
-    assert.ok(ran.lastIndexOf('kubeadm reset -f') < ran.lastIndexOf(`kubeadm join --config /etc/kubeseed/kubeadm.yaml`));
+    assert.ok(
+      ran.lastIndexOf('kubeadm reset -f') < ran.lastIndexOf(`kubeadm join --config /etc/kubeseed/kubeadm.yaml`),
+    );
   } finally {
     api.server.close();
   }

@@ -44,7 +44,10 @@ function runtimeCommands(imagesConfig: string): string[] {
 }
 
 function checkCommonFiles(fixture: Fixture): void {
-  assert.is(file(fixture, '/etc/modules-load.d/kubeseed.conf'), '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.\noverlay\nbr_netfilter\n');
+  assert.is(
+    file(fixture, '/etc/modules-load.d/kubeseed.conf'),
+    '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.\noverlay\nbr_netfilter\n',
+  );
   assert.is(mode(fixture, '/etc/modules-load.d/kubeseed.conf'), 0o644);
   assert.is(
     file(fixture, '/etc/sysctl.d/99-kubeseed.conf'),
@@ -57,9 +60,18 @@ function checkCommonFiles(fixture: Fixture): void {
   const containerd = file(fixture, '/etc/containerd/config.toml');
   assert.is(mode(fixture, '/etc/containerd/config.toml'), 0o644);
   assert.match(containerd, /^version = 2$/m);
-  assert.match(containerd, /\[plugins\."io\.containerd\.grpc\.v1\.cri"\]\n {2}sandbox_image = "registry\.k8s\.io\/pause:3\.10"/);
-  assert.match(containerd, /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/);
-  assert.match(containerd, /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n {2}config_path = "\/etc\/containerd\/certs\.d"/);
+  assert.match(
+    containerd,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\]\n {2}sandbox_image = "registry\.k8s\.io\/pause:3\.10"/,
+  );
+  assert.match(
+    containerd,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/,
+  );
+  assert.match(
+    containerd,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n {2}config_path = "\/etc\/containerd\/certs\.d"/,
+  );
   assert.is(
     file(fixture, '/etc/containerd/certs.d/registry.k8s.io/hosts.toml'),
     [
@@ -79,13 +91,23 @@ function checkCommonFiles(fixture: Fixture): void {
   assert.is(mode(fixture, CONFIG), 0o600);
   const kubeadmCall = findCall(fixture, 'kubeadm', fixture.bundle.node.role === 'init' ? 'init' : 'join');
   assert.ok(kubeadmCall, 'kubeadm init/join ran');
-  assert.is(readFileSync(join(kubeadmCall!, 'config.yaml'), 'utf8'), fixture.bundle.kubeadm.config, 'kubeadm got the bundle config');
+  assert.is(
+    readFileSync(join(kubeadmCall!, 'config.yaml'), 'utf8'),
+    fixture.bundle.kubeadm.config,
+    'kubeadm got the bundle config',
+  );
 
   const recorded = state(fixture);
   assert.is(mode(fixture, '/var/lib/kubeseed/state.json'), 0o600);
   assert.ok(recorded.completedAt);
   const completed = JSON.parse(file(fixture, '/var/lib/kubeseed/completed.json')) as Record<string, string>;
-  assert.equal(completed, { cluster: 'demo', node: fixture.bundle.node.name, role: fixture.bundle.node.role, kubernetesVersion: '1.33.2', completedAt: recorded.completedAt });
+  assert.equal(completed, {
+    cluster: 'demo',
+    node: fixture.bundle.node.name,
+    role: fixture.bundle.node.role,
+    kubernetesVersion: '1.33.2',
+    completedAt: recorded.completedAt,
+  });
 
   const logLines = file(fixture, '/var/log/kubeseed-boot.log').trimEnd().split('\n');
   assert.is(mode(fixture, '/var/log/kubeseed-boot.log'), 0o600);

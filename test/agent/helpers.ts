@@ -3,13 +3,29 @@
 // process with the stand-in executables (test/stand-ins) first on PATH.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BUNDLE_API_VERSION, BUNDLE_KIND, renderBundle, type BootstrapRole, type NodeBundle } from '../../bootstrap/bundle.ts';
+import {
+  BUNDLE_API_VERSION,
+  BUNDLE_KIND,
+  renderBundle,
+  type BootstrapRole,
+  type NodeBundle,
+} from '../../bootstrap/bundle.ts';
 import { NodeHost } from '../../bootstrap/node-host.ts';
 import { kubeadmImages } from '../../images/kubernetes-versions.ts';
 
@@ -61,13 +77,62 @@ function openssl(cwd: string, ...args: string[]): void {
 }
 
 function makeCa(dir: string, name: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`);
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+  );
 }
 
 function makeServerCert(dir: string, name: string, ca: string): void {
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(dir, 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', `${name}.crt`);
+  openssl(
+    dir,
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=kube-apiserver',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    `${name}.crt`,
+  );
 }
 
 let pkiCache: Pki | undefined;
@@ -181,10 +246,15 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
     runtime: {
       criSocket: `unix://${SOCKET}`,
       sandboxImage: 'registry.k8s.io/pause:3.10',
-      registryMirrors: [{ host: 'registry.k8s.io', endpoints: ['https://mirror.internal:5000'], caCertificate: pki.caCert }],
+      registryMirrors: [
+        { host: 'registry.k8s.io', endpoints: ['https://mirror.internal:5000'], caCertificate: pki.caCert },
+      ],
     },
     images: { archives: [{ path: ARCHIVE_PATH, sha256: sha256(ARCHIVE_CONTENT) }], required: [ADDON_IMAGE] },
-    addons: role === 'init' ? [{ name: 'flannel', version: 'v0.26.0', sha256: sha256(TEMPLATE), parameters: { POD_CIDR: '10.244.0.0/16' } }] : [],
+    addons:
+      role === 'init'
+        ? [{ name: 'flannel', version: 'v0.26.0', sha256: sha256(TEMPLATE), parameters: { POD_CIDR: '10.244.0.0/16' } }]
+        : [],
   };
 }
 
@@ -214,7 +284,11 @@ function put(root: string, path: string, content: string, mode = 0o644): void {
 }
 
 /** A fresh machine under a temporary root, with the bundle (or other text) at /etc/kubeseed/node.yaml. */
-export function makeFixture(bundle: NodeBundle, machine: MachineOptions = {}, bundleText = renderBundle(bundle)): Fixture {
+export function makeFixture(
+  bundle: NodeBundle,
+  machine: MachineOptions = {},
+  bundleText = renderBundle(bundle),
+): Fixture {
   const base = tempDir('kubeseed-agent-');
   const root = join(base, 'root');
   const log = join(base, 'stand-in-log');
@@ -223,7 +297,12 @@ export function makeFixture(bundle: NodeBundle, machine: MachineOptions = {}, bu
   put(root, '/proc/cpuinfo', Array.from({ length: machine.cpus ?? 2 }, (_, i) => `processor\t: ${i}\n`).join('\n'));
   put(root, '/proc/meminfo', `MemTotal:       ${machine.memoryKb ?? 4_000_000} kB\nMemFree:        1000000 kB\n`);
   put(root, '/proc/swaps', 'Filename\tType\tSize\tUsed\tPriority\n/swapfile\tfile\t1048572\t0\t-2\n');
-  if (machine.cgroupControllers !== null) put(root, '/sys/fs/cgroup/cgroup.controllers', `${machine.cgroupControllers ?? 'cpuset cpu io memory hugetlb pids rdma misc'}\n`);
+  if (machine.cgroupControllers !== null)
+    put(
+      root,
+      '/sys/fs/cgroup/cgroup.controllers',
+      `${machine.cgroupControllers ?? 'cpuset cpu io memory hugetlb pids rdma misc'}\n`,
+    );
   put(root, '/etc/fstab', FSTAB);
   put(root, ARCHIVE_PATH, ARCHIVE_CONTENT);
   put(root, TEMPLATE_PATH, TEMPLATE);
@@ -251,7 +330,11 @@ export interface AgentResult {
 }
 
 /** Starts `node --import tsx bootstrap/main.ts ARGS` in its own process group (so a kill takes its commands too). */
-export function startAgent(fixture: Fixture, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<AgentResult> } {
+export function startAgent(
+  fixture: Fixture,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<AgentResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bootstrap/main.ts'), ...args], {
     cwd: REPO,
     env: { ...fixture.env, ...env },

@@ -40,7 +40,9 @@ test('a worker bundle carrying a CA key is refused before anything happens', asy
 });
 
 test('broken YAML → exit 1 with line:column, nothing written', async () => {
-  const { stderr } = await expectNothingWritten('apiVersion: kubeseed.dev/v1alpha1\nkind: NodeBundle\ncluster: [unclosed\n');
+  const { stderr } = await expectNothingWritten(
+    'apiVersion: kubeseed.dev/v1alpha1\nkind: NodeBundle\ncluster: [unclosed\n',
+  );
   assert.match(stderr, /error: the node bundle is not valid YAML/);
   assert.match(stderr, /\d+:\d+: /);
 });

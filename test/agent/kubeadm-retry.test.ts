@@ -33,7 +33,10 @@ test('init node: stand-in kubeadm init fails twice then succeeds → reset -f be
   const kubeadm = state(fixture).phases.kubeadm!;
   assert.is(kubeadm.status, 'done');
   assert.is(kubeadm.attempts, 3);
-  assert.match(kubeadm.lastError ?? '', /`kubeadm init --config \/etc\/kubeseed\/kubeadm\.yaml` exited with code 1: \[wait-control-plane\]/);
+  assert.match(
+    kubeadm.lastError ?? '',
+    /`kubeadm init --config \/etc\/kubeseed\/kubeadm\.yaml` exited with code 1: \[wait-control-plane\]/,
+  );
   assert.is(state(fixture).phases.addons?.attempts, 2);
 
   const log = file(fixture, '/var/log/kubeseed-boot.log');
@@ -44,10 +47,18 @@ test('init node: stand-in kubeadm init fails twice then succeeds → reset -f be
 
 test('stand-in kubeadm rejecting its configuration ("unknown field") → no retry, phase failed with the message, exit 1', async () => {
   const fixture = makeFixture(makeBundle('init'));
-  control(fixture, 'kubeadm', ['fail 5 init'], 'W1129 10:00:00.000000 strict decoding error: unknown field "nodeRegistration.bogus"\n');
+  control(
+    fixture,
+    'kubeadm',
+    ['fail 5 init'],
+    'W1129 10:00:00.000000 strict decoding error: unknown field "nodeRegistration.bogus"\n',
+  );
   const result = await runAgent(fixture, ['run']);
   assert.is(result.code, 1);
-  assert.match(result.stderr, /kubeadm rejected its configuration \(fix the bundle and rerun\).*unknown field "nodeRegistration\.bogus"/);
+  assert.match(
+    result.stderr,
+    /kubeadm rejected its configuration \(fix the bundle and rerun\).*unknown field "nodeRegistration\.bogus"/,
+  );
   const ran = commands(fixture);
   assert.is(ran.filter((line) => line === INIT).length, 1, 'not retried');
   assert.is(ran.at(-1), 'kubeadm reset -f', 'the failed try is undone');

@@ -5,7 +5,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/agent/cli.ts';
 import { notBefore } from '../../bootstrap/agent/clock.ts';
-import { CapturingHost, cleanup, makeBundle, makeFixture, makePki, state, tempDir, type Fixture, type MachineOptions } from './helpers.ts';
+import {
+  CapturingHost,
+  cleanup,
+  makeBundle,
+  makeFixture,
+  makePki,
+  state,
+  tempDir,
+  type Fixture,
+  type MachineOptions,
+} from './helpers.ts';
 
 const test = suite('agent: preflight');
 test.after(cleanup);
@@ -46,13 +56,21 @@ test('a clock before the CA notBefore (a Pi without RTC) → preflight waits, re
   assert.ok(host.sleeps >= 10, `slept ${host.sleeps} times`);
   assert.ok(host.now().getTime() >= caValidFrom);
   assert.is(output.match(/waiting for time sync/g)?.length, 1, 'one clear line, not one per check');
-  assert.match(output, /WARN preflight the clock says \S+, before the cluster CA became valid \(\S+\): waiting for time sync \(NTP\)/);
+  assert.match(
+    output,
+    /WARN preflight the clock says \S+, before the cluster CA became valid \(\S+\): waiting for time sync \(NTP\)/,
+  );
   assert.match(output, /INFO preflight the clock is sane now/);
   assert.is(state(fixture).phases.preflight?.status, 'done');
 });
 
 test('an unfit machine → every preflight problem named at once, phase failed', async () => {
-  const machine: MachineOptions = { kernelArch: 'aarch64', cpus: 1, memoryKb: 1_000_000, cgroupControllers: 'cpuset cpu io pids' };
+  const machine: MachineOptions = {
+    kernelArch: 'aarch64',
+    cpus: 1,
+    memoryKb: 1_000_000,
+    cgroupControllers: 'cpuset cpu io pids',
+  };
   const fixture = makeFixture(makeBundle('init'), machine);
   const host = hostFor(fixture, Date.now(), { STANDIN_KUBEADM_VERSION: 'v1.32.4' });
   const code = await runCli(['run'], host);
@@ -62,7 +80,10 @@ test('an unfit machine → every preflight problem named at once, phase failed',
   assert.match(output, /arch: this machine is aarch64, the bundle is for amd64/);
   assert.match(output, /cpus: a control plane needs at least 2 CPUs; this machine has 1/);
   assert.match(output, /memory: a control plane needs at least 1700 MiB of memory; this machine has 976 MiB/);
-  assert.match(output, /kubeadm: kubeadm v1\.32\.4 cannot install Kubernetes 1\.33\.2: the machine image needs kubeadm 1\.33\.x/);
+  assert.match(
+    output,
+    /kubeadm: kubeadm v1\.32\.4 cannot install Kubernetes 1\.33\.2: the machine image needs kubeadm 1\.33\.x/,
+  );
   assert.match(output, /cgroups: the memory cgroup controller is off/);
   assert.is(state(fixture).phases.preflight?.status, 'failed');
   assert.is(state(fixture).phases.host, undefined, 'nothing ran after preflight');

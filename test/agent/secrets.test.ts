@@ -31,7 +31,12 @@ test('init node: stand-in kubeadm and kubectl print the token and keys on failur
     ['fail 1 init'],
     `error: bootstrap token "${TOKEN}" rejected\ncould not load ${pki.caKey}\n-----BEGIN PRIVATE KEY-----\n${pki.saKey.split('\n')[1]}\n`,
   );
-  control(fixture, 'kubectl', ['fail 1 apply'], `error: users.client-key-data: ${Buffer.from(pki.caKey).toString('base64')}\n`);
+  control(
+    fixture,
+    'kubectl',
+    ['fail 1 apply'],
+    `error: users.client-key-data: ${Buffer.from(pki.caKey).toString('base64')}\n`,
+  );
   const run = await runAgent(fixture, ['run']);
   assert.is(run.code, 0, run.stderr);
   const status = await runAgent(fixture, ['status']);

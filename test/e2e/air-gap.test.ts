@@ -87,11 +87,24 @@ async function distinctImage(single: LayoutImage, name: string, dir: string): Pr
     await writeFile(blobPath(digest), bytes);
     return { mediaType, digest, size: bytes.length };
   };
-  const manifest = JSON.parse(await readFile(blobPath(single.digest), 'utf8')) as { config: { mediaType: string; digest: string } };
-  const config = JSON.parse(await readFile(blobPath(manifest.config.digest), 'utf8')) as { config: Record<string, unknown> };
-  const labelled = await put(manifest.config.mediaType, { ...config, config: { ...config.config, Labels: { 'dev.kubeseed.e2e.image': name } } });
+  const manifest = JSON.parse(await readFile(blobPath(single.digest), 'utf8')) as {
+    config: { mediaType: string; digest: string };
+  };
+  const config = JSON.parse(await readFile(blobPath(manifest.config.digest), 'utf8')) as {
+    config: Record<string, unknown>;
+  };
+  const labelled = await put(manifest.config.mediaType, {
+    ...config,
+    config: { ...config.config, Labels: { 'dev.kubeseed.e2e.image': name } },
+  });
   const top = await put('application/vnd.oci.image.manifest.v1+json', { ...manifest, config: labelled });
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': '1.0' } }] }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': '1.0' } }],
+    }),
+  );
   return dir;
 }
 
@@ -101,7 +114,9 @@ async function fillRegistry(registry: TestRegistry, names: string[]): Promise<vo
   const { images } = await buildTestImages(join(dir, 'test-images'));
   const single = images.find((image) => image.path.includes('/single:'))!;
   await Promise.all(
-    names.map(async (name, index) => pushLayout(await distinctImage(single, name, join(dir, String(index))), '1.0', `${registry.host}/${name}`)),
+    names.map(async (name, index) =>
+      pushLayout(await distinctImage(single, name, join(dir, String(index))), '1.0', `${registry.host}/${name}`),
+    ),
   );
 }
 
@@ -118,11 +133,32 @@ function ghcrAtTestRegistry(registry: TestRegistry): RegistryClient {
 async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kubeadm: Archive; flannel: Archive[] }> {
   const imageRepository = `${registry.host}/k8s`;
   const kubeadmImages = imageList({ kubernetesVersion: KUBERNETES_VERSION, imageRepository });
-  await fillRegistry(registry, [...kubeadmImages.map((image) => image.slice(registry.host.length + 1)), ...FLANNEL_IMAGES.map((image) => image.slice('ghcr.io/'.length))]);
+  await fillRegistry(registry, [
+    ...kubeadmImages.map((image) => image.slice(registry.host.length + 1)),
+    ...FLANNEL_IMAGES.map((image) => image.slice('ghcr.io/'.length)),
+  ]);
   const kubeadmFile = join(dir, 'kubeadm.tar');
-  const bundled = runCli(['images', 'bundle', '--kubernetes-version', KUBERNETES_VERSION, '--image-repository', imageRepository, '--pod-network', 'none', '--arch', 'amd64', '--insecure', '-o', kubeadmFile]);
+  const bundled = runCli([
+    'images',
+    'bundle',
+    '--kubernetes-version',
+    KUBERNETES_VERSION,
+    '--image-repository',
+    imageRepository,
+    '--pod-network',
+    'none',
+    '--arch',
+    'amd64',
+    '--insecure',
+    '-o',
+    kubeadmFile,
+  ]);
   if (bundled.code !== 0) throw new Error(`kubeseed images bundle failed (${bundled.code}): ${bundled.stderr}`);
-  const kubeadm = { file: kubeadmFile, sha256: readFileSync(`${kubeadmFile}.sha256`, 'utf8').split(' ')[0]!, images: kubeadmImages };
+  const kubeadm = {
+    file: kubeadmFile,
+    sha256: readFileSync(`${kubeadmFile}.sha256`, 'utf8').split(' ')[0]!,
+    images: kubeadmImages,
+  };
   const client = ghcrAtTestRegistry(registry);
   // One archive per pod network image, so a bundle can leave exactly one image out.
   const flannel = await Promise.all(
@@ -139,7 +175,14 @@ async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kube
 async function airGapDisk(archives: Archive[]): Promise<E2eDisk> {
   const [image, base, agent] = await Promise.all([e2eImage(), e2eDisk(), agentBinaryPath('amd64')]);
   const rootfs = await work.machineDisk('air-gap', image.rootfs);
-  const install = [join(REPO, 'images/install-agent.ts'), '--root', rootfs, '--binary', agent, ...archives.flatMap((archive) => ['--images', archive.file])];
+  const install = [
+    join(REPO, 'images/install-agent.ts'),
+    '--root',
+    rootfs,
+    '--binary',
+    agent,
+    ...archives.flatMap((archive) => ['--images', archive.file]),
+  ];
   await exec(process.execPath, ['--import', TSX, ...install], { timeoutMs: 2 * 60_000 });
   const disk = `${rootfs}.img`;
   await exec('mkfs.ext4', ['-q', '-F', '-L', 'kubeseed-e2e', '-d', rootfs, disk, '3G'], { timeoutMs: 10 * 60_000 });
@@ -169,7 +212,14 @@ ${archives.map((archive) => `  - path: ${ARCHIVE_DIR}/${basename(archive.file)}\
 async function boot(label: string, disk: E2eDisk, spec: string): Promise<Booted> {
   const cluster = new E2eCluster(await work.resultDir(`${label}-cluster`), spec);
   const out = await work.resultDir(label);
-  const machine = bootQemu({ image: disk, seedIso: cluster.seedIso(NODE), out, cpus: 2, memoryMiB: 2048, timeoutMs: BOOT_TIMEOUT_MS });
+  const machine = bootQemu({
+    image: disk,
+    seedIso: cluster.seedIso(NODE),
+    out,
+    cpus: 2,
+    memoryMiB: 2048,
+    timeoutMs: BOOT_TIMEOUT_MS,
+  });
   return { node: cluster.node(NODE), result: collectedResults(`air-gap: ${label}`, out, await machine.finished) };
 }
 
@@ -197,7 +247,9 @@ function airGap(): Promise<AirGap> {
   return scenario;
 }
 
-const AirGapBoot = suite('e2e: air-gapped first boot of the init node in qemu: archives into the real containerd (stand-in kubeadm, kubelet, kubectl)');
+const AirGapBoot = suite(
+  'e2e: air-gapped first boot of the init node in qemu: archives into the real containerd (stand-in kubeadm, kubelet, kubectl)',
+);
 
 AirGapBoot.after(() => work.finish());
 
@@ -207,13 +259,21 @@ AirGapBoot(
     const { required, complete } = await airGap();
     const log = complete.result.text('kubeseed-boot.log');
     assert.is(complete.node.bundle.images.archives.length, 3);
-    for (const archive of complete.node.bundle.images.archives) assert.match(log, ` INFO images running ctr --address ${socket(complete.node)} -n k8s.io images import ${archive.path}\n`);
+    for (const archive of complete.node.bundle.images.archives)
+      assert.match(
+        log,
+        ` INFO images running ctr --address ${socket(complete.node)} -n k8s.io images import ${archive.path}\n`,
+      );
     // kubeadm's list (7) and the pod network's (2); the sandbox image is kubeadm's pause.
     assert.is(required.length, 9);
     assert.ok(required.includes(complete.node.bundle.runtime.sandboxImage), 'the sandbox image is in the archives');
     assert.match(log, `INFO images all ${required.length} required images are present`);
     const listed = complete.result.standins.calls('kubeadm').find((call) => call.argv[0] === 'config');
-    assert.equal(listed?.argv, ['config', 'images', 'list', '--config', '/etc/kubeseed/kubeadm.yaml'], 'the completeness check asked kubeadm');
+    assert.equal(
+      listed?.argv,
+      ['config', 'images', 'list', '--config', '/etc/kubeseed/kubeadm.yaml'],
+      'the completeness check asked kubeadm',
+    );
   }),
 );
 
@@ -221,7 +281,10 @@ AirGapBoot(
   'with every archive: stand-in kubeadm init ran once, every phase done, no failed units',
   work.check(async () => {
     const { complete } = await airGap();
-    assert.equal(complete.result.standins.kubeadmRuns().map((call) => call.argv[0]), ['init']);
+    assert.equal(
+      complete.result.standins.kubeadmRuns().map((call) => call.argv[0]),
+      ['init'],
+    );
     assert.match(complete.result.text('kubeseed-status.txt'), /^bootstrapped at /m);
     for (const [phase, status] of Object.entries(complete.result.phases())) assert.is(status, 'done', phase);
     assert.equal(complete.result.failedUnits(), []);
@@ -236,10 +299,15 @@ AirGapBoot(
     assert.is(phases.images, 'failed');
     assert.ok(phases.kubeadm === undefined || phases.kubeadm === 'pending', `the kubeadm phase is ${phases.kubeadm}`);
     const log = incomplete.result.text('kubeseed-boot.log');
-    for (const archive of incomplete.node.bundle.images.archives) assert.match(log, ` INFO images running ctr --address ${socket(incomplete.node)} -n k8s.io images import ${archive.path}\n`);
+    for (const archive of incomplete.node.bundle.images.archives)
+      assert.match(
+        log,
+        ` INFO images running ctr --address ${socket(incomplete.node)} -n k8s.io images import ${archive.path}\n`,
+      );
     assert.match(log, '1 image(s) are in no archive and this node has no registry mirror to pull them from');
     assert.match(log, `${MISSING} is missing`);
-    for (const image of FLANNEL_IMAGES.filter((image) => image !== MISSING)) assert.not.match(log, `${image} is missing`);
+    for (const image of FLANNEL_IMAGES.filter((image) => image !== MISSING))
+      assert.not.match(log, `${image} is missing`);
     assert.equal(incomplete.result.standins.kubeadmRuns(), []);
   }),
 );

@@ -51,7 +51,8 @@ export async function cached(kind: string, key: string, build: (dir: string) => 
     throw error;
   }
   for (const entry of await readdir(CACHE_DIR)) {
-    if (entry.startsWith(`${kind}-`) && entry !== `${kind}-${key}`) await rm(join(CACHE_DIR, entry), { recursive: true, force: true });
+    if (entry.startsWith(`${kind}-`) && entry !== `${kind}-${key}`)
+      await rm(join(CACHE_DIR, entry), { recursive: true, force: true });
   }
   return dir;
 }

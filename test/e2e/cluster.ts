@@ -35,7 +35,10 @@ nodes:
 
 interface NodesJson {
   controlPlaneEndpoint: string;
-  nodes: Record<string, { bootstrap: BootstrapRole; files: { bundle: string; userData: string; metaData?: string; networkConfig?: string } }>;
+  nodes: Record<
+    string,
+    { bootstrap: BootstrapRole; files: { bundle: string; userData: string; metaData?: string; networkConfig?: string } }
+  >;
 }
 
 export interface E2eNode {
@@ -68,7 +71,13 @@ export class E2eCluster {
     this.endpoint = this.report.controlPlaneEndpoint;
     this.nodes = Object.entries(this.report.nodes).map(([name, node]) => {
       const bundlePath = join(this.out, node.files.bundle);
-      return { name, role: node.bootstrap, bundlePath, bundle: parseBundle(readFileSync(bundlePath, 'utf8')), userDataPath: join(this.out, node.files.userData) };
+      return {
+        name,
+        role: node.bootstrap,
+        bundlePath,
+        bundle: parseBundle(readFileSync(bundlePath, 'utf8')),
+        userDataPath: join(this.out, node.files.userData),
+      };
     });
   }
 
@@ -81,7 +90,8 @@ export class E2eCluster {
   /** A NoCloud seed directory with the node's files as generate wrote them. */
   seedDir(name: string): string {
     const files = this.report.nodes[name]!.files;
-    if (!files.metaData || !files.networkConfig) throw new Error(`${name} is not a cloud-init node: it has no NoCloud seed`);
+    if (!files.metaData || !files.networkConfig)
+      throw new Error(`${name} is not a cloud-init node: it has no NoCloud seed`);
     const dir = join(this.dir, 'seeds', name);
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(this.out, files.userData), join(dir, 'user-data'));
@@ -111,8 +121,40 @@ export class E2eCluster {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
     writeFileSync(join(dir, 'endpoint'), `${this.endpoint}\n`);
     writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${host}\n`);
-    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'tls.key', '-out', 'tls.csr');
-    openssl('x509', '-req', '-in', 'tls.csr', '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-CAcreateserial', '-CAserial', 'ca.srl', '-days', '1', '-extfile', 'san.ext', '-out', 'tls.crt');
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=kube-apiserver',
+      '-keyout',
+      'tls.key',
+      '-out',
+      'tls.csr',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'tls.csr',
+      '-CA',
+      join(pki, 'ca.crt'),
+      '-CAkey',
+      join(pki, 'ca.key'),
+      '-CAcreateserial',
+      '-CAserial',
+      'ca.srl',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'tls.crt',
+    );
     return dir;
   }
 }

@@ -44,7 +44,14 @@ async function crashAndResume(): Promise<Crashed> {
   writeFileSync(join(disk, STANDIN_LOG, 'control', 'kubeadm'), 'hang-after 1 init\n');
 
   const firstOut = await work.resultDir('first-boot');
-  const first = bootNspawn({ name: NODE, rootfs: disk, volatile: false, seed, out: firstOut, timeoutMs: BOOT_TIMEOUT_MS });
+  const first = bootNspawn({
+    name: NODE,
+    rootfs: disk,
+    volatile: false,
+    seed,
+    out: firstOut,
+    timeoutMs: BOOT_TIMEOUT_MS,
+  });
   let ended = false;
   void first.finished.finally(() => (ended = true));
   while (!ended && !hangingKubeadm(disk)) await delay(200);
@@ -53,12 +60,26 @@ async function crashAndResume(): Promise<Crashed> {
   const cut = await first.finished;
   console.log(`  crash: first-boot: power cut after ${cut.seconds.toFixed(1)} s, with kubeadm init hanging`);
 
-  const stateAtCrash = JSON.parse(readFileSync(join(disk, 'var/lib/kubeseed/state.json'), 'utf8')) as Crashed['stateAtCrash'];
+  const stateAtCrash = JSON.parse(
+    readFileSync(join(disk, 'var/lib/kubeseed/state.json'), 'utf8'),
+  ) as Crashed['stateAtCrash'];
   const leftovers = readdirSync(join(disk, 'etc/kubernetes')).filter((name) => name.endsWith('.conf'));
   const callsBeforeCrash = new StandinLog(join(disk, STANDIN_LOG)).commands().length;
   const secondOut = await work.resultDir('second-boot');
-  const second = bootNspawn({ name: NODE, rootfs: disk, volatile: false, seed, out: secondOut, timeoutMs: BOOT_TIMEOUT_MS });
-  return { stateAtCrash, leftovers, callsBeforeCrash, after: collectedResults('crash: second-boot', secondOut, await second.finished) };
+  const second = bootNspawn({
+    name: NODE,
+    rootfs: disk,
+    volatile: false,
+    seed,
+    out: secondOut,
+    timeoutMs: BOOT_TIMEOUT_MS,
+  });
+  return {
+    stateAtCrash,
+    leftovers,
+    callsBeforeCrash,
+    after: collectedResults('crash: second-boot', secondOut, await second.finished),
+  };
 }
 
 function scenario(): Promise<Crashed> {
@@ -77,7 +98,10 @@ Crash(
     assert.is(stateAtCrash.phases.kubeadm?.status, 'running');
     assert.is(stateAtCrash.phases.runtime?.status, 'done');
     assert.is(stateAtCrash.completedAt, undefined);
-    assert.ok(leftovers.includes('admin.conf') && leftovers.includes('kubelet.conf'), `left in /etc/kubernetes: ${leftovers.join(', ')}`);
+    assert.ok(
+      leftovers.includes('admin.conf') && leftovers.includes('kubelet.conf'),
+      `left in /etc/kubernetes: ${leftovers.join(', ')}`,
+    );
   }),
 );
 
@@ -114,7 +138,8 @@ Crash(
     const { after } = await scenario();
     assert.match(after.text('kubeseed-status.txt'), /^bootstrapped at /m);
     const phases = after.phases();
-    for (const phase of ['load', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish']) assert.is(phases[phase], 'done', phase);
+    for (const phase of ['load', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish'])
+      assert.is(phases[phase], 'done', phase);
     assert.ok(existsSync(join(after.dir, 'completed.json')));
     assert.equal(after.failedUnits(), []);
   }),

@@ -24,10 +24,13 @@ async function build(dir: string, rootfs: string): Promise<void> {
   const files = await readdir(boot);
   const kernel = files.find((name) => name.startsWith('vmlinuz-'));
   const initrd = files.find((name) => name.startsWith('initrd.img-'));
-  if (!kernel || !initrd) throw new Error(`${boot} has no vmlinuz-* and initrd.img-*: is linux-image-amd64 in the package list?`);
+  if (!kernel || !initrd)
+    throw new Error(`${boot} has no vmlinuz-* and initrd.img-*: is linux-image-amd64 in the package list?`);
   await copyFile(join(boot, kernel), join(dir, 'vmlinuz'));
   await copyFile(join(boot, initrd), join(dir, 'initrd.img'));
-  await exec('mkfs.ext4', ['-q', '-F', '-L', 'kubeseed-e2e', '-d', rootfs, join(dir, 'disk.img'), DISK_SIZE], { timeoutMs: 10 * 60_000 });
+  await exec('mkfs.ext4', ['-q', '-F', '-L', 'kubeseed-e2e', '-d', rootfs, join(dir, 'disk.img'), DISK_SIZE], {
+    timeoutMs: 10 * 60_000,
+  });
 }
 
 async function buildAll(): Promise<E2eDisk> {

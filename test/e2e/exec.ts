@@ -17,10 +17,18 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     execFile(
       command,
       args,
-      { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, cwd: options.cwd, env: options.env ?? process.env },
+      {
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 256 * 1024 * 1024,
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+      },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
-        const how = error.killed ? `was killed after ${options.timeoutMs / 1000} s` : `failed (${error.code ?? error.signal})`;
+        const how = error.killed
+          ? `was killed after ${options.timeoutMs / 1000} s`
+          : `failed (${error.code ?? error.signal})`;
         reject(new Error(`${[command, ...args].join(' ')} ${how}:\n${tail(`${stdout}\n${stderr}`)}`));
       },
     );

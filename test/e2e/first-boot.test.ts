@@ -65,7 +65,11 @@ FirstBoot(
       const { v1 } = JSON.parse(result.text('result.json')) as { v1: { datasource: string; errors: string[] } };
       assert.match(v1.datasource, /NoCloud/, `${node.name}: datasource`);
       assert.equal(v1.errors, [], `${node.name}: cloud-init errors`);
-      assert.not.match(result.text('cloud-init.log'), 'Invalid cloud-config provided', `${node.name}: cloud-init's schema check`);
+      assert.not.match(
+        result.text('cloud-init.log'),
+        'Invalid cloud-config provided',
+        `${node.name}: cloud-init's schema check`,
+      );
     }
   }),
 );
@@ -76,7 +80,10 @@ FirstBoot(
     const { cluster: generated, results } = await cluster();
     for (const node of generated.nodes) {
       const result = results[node.name]!;
-      assert.ok(readFileSync(`${result.dir}/node.yaml`).equals(readFileSync(node.bundlePath)), `${node.name}: /etc/kubeseed/node.yaml differs`);
+      assert.ok(
+        readFileSync(`${result.dir}/node.yaml`).equals(readFileSync(node.bundlePath)),
+        `${node.name}: /etc/kubeseed/node.yaml differs`,
+      );
       assert.is(result.text('node.yaml.mode').trim(), '600', node.name);
     }
   }),
@@ -93,11 +100,20 @@ FirstBoot(
       assert.ok(started > 0, `${node.name}: kubeseed-boot never started`);
       assert.is(agent.NRestarts, '0', `${node.name}: kubeseed-boot restarted`);
       const networkOnline = Number(result.unit('network-online.target').ActiveEnterTimestampMonotonic);
-      assert.ok(networkOnline > 0 && networkOnline <= started, `${node.name}: network-online.target at ${networkOnline} µs, agent at ${started} µs`);
+      assert.ok(
+        networkOnline > 0 && networkOnline <= started,
+        `${node.name}: network-online.target at ${networkOnline} µs, agent at ${started} µs`,
+      );
       // containerd's own timestamps are those of the agent's restart: its first start is in systemd's log.
       const agentStarting = result.pid1Step(UNIT_STARTING, 'kubeseed-boot.service');
-      assert.ok(result.pid1Step(UNIT_STARTED, 'containerd.service') < agentStarting, `${node.name}: kubeseed-boot started before containerd was up`);
-      assert.ok(result.pid1Step(UNIT_STARTED, 'network-online.target') < agentStarting, `${node.name}: kubeseed-boot started before network-online.target`);
+      assert.ok(
+        result.pid1Step(UNIT_STARTED, 'containerd.service') < agentStarting,
+        `${node.name}: kubeseed-boot started before containerd was up`,
+      );
+      assert.ok(
+        result.pid1Step(UNIT_STARTED, 'network-online.target') < agentStarting,
+        `${node.name}: kubeseed-boot started before network-online.target`,
+      );
     }
   }),
 );
@@ -110,7 +126,11 @@ FirstBoot(
       const runs = results[node.name]!.standins.kubeadmRuns();
       assert.is(runs.length, 1, `${node.name}: kubeadm init/join calls`);
       assert.equal(runs[0]!.argv, [node.role === 'init' ? 'init' : 'join', '--config', KUBEADM_CONFIG], node.name);
-      assert.fixture(readFileSync(`${runs[0]!.dir}/config.yaml`, 'utf8'), node.bundle.kubeadm.config, `${node.name}: config kubeadm got`);
+      assert.fixture(
+        readFileSync(`${runs[0]!.dir}/config.yaml`, 'utf8'),
+        node.bundle.kubeadm.config,
+        `${node.name}: config kubeadm got`,
+      );
     }
   }),
 );
@@ -127,10 +147,16 @@ FirstBoot(
         continue;
       }
       const waiting = log.indexOf(`waiting for the API server at ${generated.endpoint}`);
-      const answered = log.indexOf(`the API server at ${generated.endpoint} answers over TLS verified with the cluster CA`);
+      const answered = log.indexOf(
+        `the API server at ${generated.endpoint} answers over TLS verified with the cluster CA`,
+      );
       assert.ok(waiting >= 0, `${node.name}: no "waiting for the API server" line`);
       assert.ok(answered > waiting, `${node.name}: no "answers over TLS" line after the wait`);
-      const probes = result.journal().filter((entry) => entry.SYSLOG_IDENTIFIER === 'apiserver' && entry.MESSAGE?.includes('"GET /readyz HTTP/1.1" 200'));
+      const probes = result
+        .journal()
+        .filter(
+          (entry) => entry.SYSLOG_IDENTIFIER === 'apiserver' && entry.MESSAGE?.includes('"GET /readyz HTTP/1.1" 200'),
+        );
       assert.ok(probes.length > 0, `${node.name}: the API server stand-in saw no GET /readyz`);
     }
   }),
@@ -148,7 +174,8 @@ FirstBoot(
       assert.is(phases.finish, 'done', `${node.name}: finish`);
       assert.is(phases.pki, node.role === 'worker' ? 'skipped' : 'done', `${node.name}: pki`);
       assert.is(phases.addons, node.role === 'init' ? 'done' : 'skipped', `${node.name}: addons`);
-      for (const [phase, status] of Object.entries(phases)) assert.ok(['done', 'skipped'].includes(status), `${node.name}: ${phase} is ${status}`);
+      for (const [phase, status] of Object.entries(phases))
+        assert.ok(['done', 'skipped'].includes(status), `${node.name}: ${phase} is ${status}`);
     }
   }),
 );
@@ -164,7 +191,13 @@ FirstBoot(
         continue;
       }
       assert.is(applies.length, 1, `${node.name}: kubectl calls`);
-      assert.equal(applies[0]!.argv, ['--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', '/etc/kubeseed/addons/flannel.yaml']);
+      assert.equal(applies[0]!.argv, [
+        '--kubeconfig',
+        '/etc/kubernetes/admin.conf',
+        'apply',
+        '-f',
+        '/etc/kubeseed/addons/flannel.yaml',
+      ]);
       const manifest = readFileSync(`${applies[0]!.dir}/manifest.yaml`, 'utf8');
       assert.match(manifest, '"Network": "10.244.0.0/16"');
       assert.not.match(manifest, '${', 'every placeholder filled');

@@ -69,7 +69,9 @@ export class GuestResults {
   }
 
   failedUnits(): string[] {
-    return this.text('failed-units.txt').split('\n').filter((line) => line.trim() !== '');
+    return this.text('failed-units.txt')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
   }
 
   /** `systemctl show` properties of one of the units the collector lists. */
@@ -102,7 +104,8 @@ export class GuestResults {
     const step = this.journal()
       .filter((entry) => entry._PID === '1')
       .findIndex((entry) => entry.MESSAGE_ID === messageId && entry.UNIT === unit);
-    if (step < 0) throw new Error(`systemd logged no ${messageId === UNIT_STARTING ? 'start' : 'started'} message for ${unit}`);
+    if (step < 0)
+      throw new Error(`systemd logged no ${messageId === UNIT_STARTING ? 'start' : 'started'} message for ${unit}`);
     return step;
   }
 

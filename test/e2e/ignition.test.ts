@@ -96,7 +96,19 @@ async function applyIgnition(config: string, root: string, dir: string): Promise
   await mkdir(join(root, 'etc/selinux'), { recursive: true });
   await writeFile(selinuxConfig, 'SELINUX=disabled\nSELINUXTYPE=none\n');
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, IGNITION_CONFIG_FILE: config };
-  const common = ['-platform', 'file', '-root', root, '-config-cache', join(dir, 'cache.json'), '-state-file', join(dir, 'state'), '-neednet', join(dir, 'neednet'), '-log-to-stdout'];
+  const common = [
+    '-platform',
+    'file',
+    '-root',
+    root,
+    '-config-cache',
+    join(dir, 'cache.json'),
+    '-state-file',
+    join(dir, 'state'),
+    '-neednet',
+    join(dir, 'neednet'),
+    '-log-to-stdout',
+  ];
   let output = '';
   try {
     for (const stage of ['fetch-offline', 'files']) {
@@ -155,7 +167,10 @@ async function igniteAndBoot(): Promise<Booted> {
     // wait for (a private network with only lo): enabled, its wait-online unit would fail
     // after two minutes. The wizard prompts on a console the container does not have.
     await mkdir(join(disk, PRESET_DIR), { recursive: true });
-    await writeFile(join(disk, `${PRESET_DIR}/10-kubeseed-e2e.preset`), 'disable systemd-networkd.service\ndisable systemd-networkd.socket\n');
+    await writeFile(
+      join(disk, `${PRESET_DIR}/10-kubeseed-e2e.preset`),
+      'disable systemd-networkd.service\ndisable systemd-networkd.socket\n',
+    );
     await symlink('/dev/null', join(disk, 'etc/systemd/system/systemd-firstboot.service'));
     await applyIgnition(node.userDataPath, disk, await work.resultDir('ignition'));
     const ignition: AfterIgnition = {
@@ -183,7 +198,9 @@ function boot(): Promise<Booted> {
   return booted;
 }
 
-const Ignition = suite('e2e: first boot of an Ignition init node in systemd-nspawn (real Ignition; stand-in kubeadm, kubelet, kubectl)');
+const Ignition = suite(
+  'e2e: first boot of an Ignition init node in systemd-nspawn (real Ignition; stand-in kubeadm, kubelet, kubectl)',
+);
 
 Ignition.after(() => work.finish());
 
@@ -215,7 +232,10 @@ Ignition(
   'the bundle Ignition wrote is the generated one, byte for byte, mode 0600; cloud-init stayed out of it',
   work.check(async () => {
     const { node, result } = await boot();
-    assert.ok(readFileSync(join(result.dir, 'node.yaml')).equals(readFileSync(node.bundlePath)), '/etc/kubeseed/node.yaml differs');
+    assert.ok(
+      readFileSync(join(result.dir, 'node.yaml')).equals(readFileSync(node.bundlePath)),
+      '/etc/kubeseed/node.yaml differs',
+    );
     assert.is(result.text('node.yaml.mode').trim(), '600');
     assert.match(result.text('cloud-init-status.txt'), /^status: disabled$/m);
   }),
@@ -227,16 +247,25 @@ Ignition(
     const { result } = await boot();
     const agent = result.unit('kubeseed-boot.service');
     assert.is(agent.FragmentPath, UNIT_PATH);
-    assert.match(agent.ExecStart!, /^\{ path=\/opt\/bin\/kubeseed-boot ; argv\[\]=\/opt\/bin\/kubeseed-boot run ; .* ; pid=\d+ ; code=exited ; status=0 \}$/);
+    assert.match(
+      agent.ExecStart!,
+      /^\{ path=\/opt\/bin\/kubeseed-boot ; argv\[\]=\/opt\/bin\/kubeseed-boot run ; .* ; pid=\d+ ; code=exited ; status=0 \}$/,
+    );
     const started = Number(agent.ExecMainStartTimestampMonotonic);
     assert.ok(started > 0, 'kubeseed-boot never started');
     assert.is(agent.NRestarts, '0');
     // Without cloud-init or a network to wait for, network-online.target is reached before
     // journald is up, so systemd's own timestamp tells when.
     const networkOnline = Number(result.unit('network-online.target').ActiveEnterTimestampMonotonic);
-    assert.ok(networkOnline > 0 && networkOnline <= started, `network-online.target at ${networkOnline} µs, agent at ${started} µs`);
+    assert.ok(
+      networkOnline > 0 && networkOnline <= started,
+      `network-online.target at ${networkOnline} µs, agent at ${started} µs`,
+    );
     // containerd's own timestamps are those of the agent's restart: its first start is in systemd's log.
-    assert.ok(result.pid1Step(UNIT_STARTED, 'containerd.service') < result.pid1Step(UNIT_STARTING, 'kubeseed-boot.service'), 'kubeseed-boot started before containerd was up');
+    assert.ok(
+      result.pid1Step(UNIT_STARTED, 'containerd.service') < result.pid1Step(UNIT_STARTING, 'kubeseed-boot.service'),
+      'kubeseed-boot started before containerd was up',
+    );
   }),
 );
 

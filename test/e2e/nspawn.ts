@@ -44,7 +44,8 @@ function killContainer(nspawn: ChildProcess): void {
 
 /** The hierarchies a container's systemd manages its units in: the named v1 one and v2 (hybrid), or v2 alone. */
 const CGROUP_HIERARCHIES = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].filter(
-  (dir) => existsSync(join(dir, 'cgroup.procs')) && (dir !== '/sys/fs/cgroup' || existsSync(join(dir, 'cgroup.controllers'))),
+  (dir) =>
+    existsSync(join(dir, 'cgroup.procs')) && (dir !== '/sys/fs/cgroup' || existsSync(join(dir, 'cgroup.controllers'))),
 );
 const CGROUP_PARENT = 'kubeseed-e2e';
 let cgroupCount = 0;
@@ -57,7 +58,9 @@ let cgroupCount = 0;
 function ownCgroups(name: string): string[] {
   if (cgroupCount === 0) removeStaleCgroups();
   cgroupCount += 1;
-  const dirs = CGROUP_HIERARCHIES.map((hierarchy) => join(hierarchy, CGROUP_PARENT, `${name}-${process.pid}-${cgroupCount}`));
+  const dirs = CGROUP_HIERARCHIES.map((hierarchy) =>
+    join(hierarchy, CGROUP_PARENT, `${name}-${process.pid}-${cgroupCount}`),
+  );
   for (const dir of dirs) mkdirSync(dir, { recursive: true });
   return dirs;
 }
@@ -65,7 +68,8 @@ function ownCgroups(name: string): string[] {
 /** cgroups go with rmdir only, leaves first; one still holding a process stays. */
 function removeCgroup(dir: string): void {
   try {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
     rmdirSync(dir);
   } catch {
     // gone already, or still in use
@@ -103,7 +107,8 @@ export function bootNspawn(options: NspawnOptions): Machine {
   ];
   const cgroups = ownCgroups(options.name);
   // The shell moves itself into the container's cgroups, then becomes systemd-nspawn.
-  const enter = 'while [ "$1" != -- ]; do echo $$ >"$1/cgroup.procs" || exit 125; shift; done; shift; exec systemd-nspawn "$@"';
+  const enter =
+    'while [ "$1" != -- ]; do echo $$ >"$1/cgroup.procs" || exit 125; shift; done; shift; exec systemd-nspawn "$@"';
   const machine = new Machine('sh', ['-c', enter, 'sh', ...cgroups, '--', ...args], {
     console: join(options.out, 'console.log'),
     timeoutMs: options.timeoutMs,

@@ -28,7 +28,14 @@ async function bootVm(): Promise<Booted> {
   const image = await e2eDisk();
   const cluster = new E2eCluster(await work.resultDir('cluster'));
   const out = await work.resultDir(NODE);
-  const machine = bootQemu({ image, seedIso: cluster.seedIso(NODE), out, cpus: 2, memoryMiB: 2048, timeoutMs: BOOT_TIMEOUT_MS });
+  const machine = bootQemu({
+    image,
+    seedIso: cluster.seedIso(NODE),
+    out,
+    cpus: 2,
+    memoryMiB: 2048,
+    timeoutMs: BOOT_TIMEOUT_MS,
+  });
   return { node: cluster.node(NODE), result: collectedResults(`qemu: ${NODE}`, out, await machine.finished) };
 }
 
@@ -50,7 +57,10 @@ Qemu(
     assert.match(v1.datasource, /NoCloud \[seed=\/dev\/vd/, 'the seed came from a disk, not a directory');
     assert.equal(v1.errors, []);
     assert.not.match(result.text('cloud-init.log'), 'Invalid cloud-config provided', 'cloud-init’s schema check');
-    assert.ok(readFileSync(`${result.dir}/node.yaml`).equals(readFileSync(node.bundlePath)), '/etc/kubeseed/node.yaml differs from the generated bundle');
+    assert.ok(
+      readFileSync(`${result.dir}/node.yaml`).equals(readFileSync(node.bundlePath)),
+      '/etc/kubeseed/node.yaml differs from the generated bundle',
+    );
     assert.is(result.text('node.yaml.mode').trim(), '600');
   }),
 );
@@ -62,7 +72,10 @@ Qemu(
     assert.match(result.text('kubeseed-status.txt'), /^bootstrapped at /m);
     for (const [phase, status] of Object.entries(result.phases())) assert.is(status, 'done', phase);
     const runs = result.standins.kubeadmRuns();
-    assert.equal(runs.map((call) => call.argv[0]), ['init']);
+    assert.equal(
+      runs.map((call) => call.argv[0]),
+      ['init'],
+    );
     assert.fixture(readFileSync(`${runs[0]!.dir}/config.yaml`, 'utf8'), node.bundle.kubeadm.config);
     // modprobe and sysctl --system both worked: the host phase warns when it has to fall back.
     assert.not.match(result.text('kubeseed-boot.log'), / WARN host /);

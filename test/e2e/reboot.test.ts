@@ -67,8 +67,14 @@ Reboot(
     assert.fixture(second.text('kubeseed-status.txt'), first.text('kubeseed-status.txt'));
     assert.fixture(second.text('state.json'), first.text('state.json'));
     assert.fixture(second.text('completed.json'), first.text('completed.json'));
-    const said = second.journal().filter((entry) => entry.SYSLOG_IDENTIFIER === 'kubeseed-boot').map((entry) => entry.MESSAGE);
-    assert.ok(said.some((line) => / INFO run node bootstrapped at .*; nothing to do/.test(line ?? '')), `kubeseed-boot said: ${said.join('\n')}`);
+    const said = second
+      .journal()
+      .filter((entry) => entry.SYSLOG_IDENTIFIER === 'kubeseed-boot')
+      .map((entry) => entry.MESSAGE);
+    assert.ok(
+      said.some((line) => / INFO run node bootstrapped at .*; nothing to do/.test(line ?? '')),
+      `kubeseed-boot said: ${said.join('\n')}`,
+    );
     assert.is(second.unit('kubeseed-boot.service').SubState, 'exited');
   }),
 );
@@ -89,7 +95,10 @@ Reboot(
   'both boots end with cloud-init done and no failed units',
   work.check(async () => {
     const { first, second } = await boots();
-    for (const [label, result] of [['first', first], ['second', second]] as const) {
+    for (const [label, result] of [
+      ['first', first],
+      ['second', second],
+    ] as const) {
       assert.match(result.text('cloud-init-status.txt'), /^status: done$/m, label);
       assert.equal(result.failedUnits(), [], `${label} boot: failed units`);
     }

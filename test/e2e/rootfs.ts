@@ -46,12 +46,25 @@ const GUEST_FILES: Array<[source: string, path: string, mode: number]> = [
   [join(GUEST, 'modprobe'), '/usr/lib/kubeseed-e2e/modprobe', 0o755],
   [join(GUEST, 'kubeseed-e2e-collect.service'), '/etc/systemd/system/kubeseed-e2e-collect.service', 0o644],
   [join(GUEST, 'kubeseed-e2e-apiserver.service'), '/etc/systemd/system/kubeseed-e2e-apiserver.service', 0o644],
-  [join(GUEST, 'kubeseed-e2e-container-kernel.service'), '/etc/systemd/system/kubeseed-e2e-container-kernel.service', 0o644],
+  [
+    join(GUEST, 'kubeseed-e2e-container-kernel.service'),
+    '/etc/systemd/system/kubeseed-e2e-container-kernel.service',
+    0o644,
+  ],
   [join(GUEST, 'out.mount'), '/etc/systemd/system/out.mount', 0o644],
 ];
-const ENABLED_UNITS = ['kubeseed-e2e-collect.service', 'kubeseed-e2e-apiserver.service', 'kubeseed-e2e-container-kernel.service'];
+const ENABLED_UNITS = [
+  'kubeseed-e2e-collect.service',
+  'kubeseed-e2e-apiserver.service',
+  'kubeseed-e2e-container-kernel.service',
+];
 /** What the recipe reads besides the agent binary. */
-const INSTALL_INPUTS = ['images/install-agent.ts', 'templates/index.json', 'templates/kubeseed-boot.service', 'templates/flannel/v0.28.9/manifest.yaml'];
+const INSTALL_INPUTS = [
+  'images/install-agent.ts',
+  'templates/index.json',
+  'templates/kubeseed-boot.service',
+  'templates/flannel/v0.28.9/manifest.yaml',
+];
 const TSX = import.meta.resolve('tsx');
 const MMDEBSTRAP_TIMEOUT_MS = 20 * 60_000;
 
@@ -68,11 +81,14 @@ async function baseKey(): Promise<string> {
 async function buildBase(dir: string): Promise<void> {
   console.log(`  building the e2e base root filesystem with mmdebstrap (${SUITE}; one to two minutes)`);
   const hooks = INITRAMFS_FILES.map(
-    ([source, path, mode]) => `--essential-hook=install -D -m ${mode.toString(8)} ${shellQuote(source)} "$1"${shellQuote(path)}`,
+    ([source, path, mode]) =>
+      `--essential-hook=install -D -m ${mode.toString(8)} ${shellQuote(source)} "$1"${shellQuote(path)}`,
   );
   const rootfs = join(dir, 'rootfs');
   await mkdir(dir, { recursive: true });
-  await exec('mmdebstrap', ['--variant=minbase', `--include=${PACKAGES.join(',')}`, ...hooks, SUITE, rootfs], { timeoutMs: MMDEBSTRAP_TIMEOUT_MS });
+  await exec('mmdebstrap', ['--variant=minbase', `--include=${PACKAGES.join(',')}`, ...hooks, SUITE, rootfs], {
+    timeoutMs: MMDEBSTRAP_TIMEOUT_MS,
+  });
 }
 
 async function installGuestFiles(rootfs: string): Promise<void> {
@@ -95,7 +111,11 @@ async function buildImage(dir: string, base: string, agent: string): Promise<voi
   const rootfs = join(dir, 'rootfs');
   await mkdir(dir, { recursive: true });
   await exec('cp', ['-a', '--reflink=auto', join(base, 'rootfs'), rootfs], { timeoutMs: 10 * 60_000 });
-  await exec(process.execPath, ['--import', TSX, join(REPO, 'images/install-agent.ts'), '--root', rootfs, '--binary', agent], { timeoutMs: 60_000 });
+  await exec(
+    process.execPath,
+    ['--import', TSX, join(REPO, 'images/install-agent.ts'), '--root', rootfs, '--binary', agent],
+    { timeoutMs: 60_000 },
+  );
   await installGuestFiles(rootfs);
 }
 

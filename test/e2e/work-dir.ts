@@ -25,7 +25,8 @@ async function removeStale(): Promise<void> {
   if (!existsSync(WORK_ROOT)) return;
   for (const entry of await readdir(WORK_ROOT)) {
     const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !isRunning(pid)) await rm(join(WORK_ROOT, entry), { recursive: true, force: true });
+    if (pid && pid !== process.pid && !isRunning(pid))
+      await rm(join(WORK_ROOT, entry), { recursive: true, force: true });
   }
 }
 

@@ -107,26 +107,37 @@ generateSuite('cloud-init schema accepts every user-data, whose bundle parses an
   }
 });
 
-generateSuite('roles: cp-1 initialises with the token, cp-2 joins as control plane, workers join with the CA hash', () => {
-  const bundles = Object.fromEntries(['cp-1', 'cp-2', 'w-1', 'w-2'].map((node) => [node, parseBundle(firstRun.get(`nodes/${node}/node.yaml`)!.toString())]));
-  assert.equal(Object.values(bundles).map((bundle) => bundle.node.role), ['init', 'control-plane', 'worker', 'worker']);
-  assert.match(bundles['cp-1']!.kubeadm.config, /kind: InitConfiguration/);
-  assert.match(bundles['cp-2']!.kubeadm.config, /controlPlane:/);
-  for (const worker of ['w-1', 'w-2']) {
-    assert.ok(bundles[worker]!.kubeadm.config.includes(bundles[worker]!.cluster.caCertHash));
-    assert.not.match(bundles[worker]!.kubeadm.config, /unsafeSkipCAVerification/);
-  }
-  assert.is(bundles['cp-1']!.pki.length, 6);
-  // The agent derives ca.crt and sa.pub: the eight files it writes equal the state's, byte for byte.
-  for (const file of sharedPkiFiles(bundles['cp-2']!)) {
-    assert.is(file.content, readFileSync(join(dir, 'out/state/pki', file.path), 'utf8'), file.path);
-  }
-  assert.is(bundles['w-1']!.pki.length, 0);
-  assert.is(bundles['w-2']!.node.arch, 'arm64');
-  assert.is(bundles['cp-1']!.addons[0]!.name, 'flannel');
-  assert.equal(bundles['cp-1']!.addons[0]!.parameters, { POD_SUBNET: '10.244.0.0/16' });
-  assert.is(bundles['cp-1']!.addons[0]!.manifest, undefined, 'images baked with install-agent carry the template');
-});
+generateSuite(
+  'roles: cp-1 initialises with the token, cp-2 joins as control plane, workers join with the CA hash',
+  () => {
+    const bundles = Object.fromEntries(
+      ['cp-1', 'cp-2', 'w-1', 'w-2'].map((node) => [
+        node,
+        parseBundle(firstRun.get(`nodes/${node}/node.yaml`)!.toString()),
+      ]),
+    );
+    assert.equal(
+      Object.values(bundles).map((bundle) => bundle.node.role),
+      ['init', 'control-plane', 'worker', 'worker'],
+    );
+    assert.match(bundles['cp-1']!.kubeadm.config, /kind: InitConfiguration/);
+    assert.match(bundles['cp-2']!.kubeadm.config, /controlPlane:/);
+    for (const worker of ['w-1', 'w-2']) {
+      assert.ok(bundles[worker]!.kubeadm.config.includes(bundles[worker]!.cluster.caCertHash));
+      assert.not.match(bundles[worker]!.kubeadm.config, /unsafeSkipCAVerification/);
+    }
+    assert.is(bundles['cp-1']!.pki.length, 6);
+    // The agent derives ca.crt and sa.pub: the eight files it writes equal the state's, byte for byte.
+    for (const file of sharedPkiFiles(bundles['cp-2']!)) {
+      assert.is(file.content, readFileSync(join(dir, 'out/state/pki', file.path), 'utf8'), file.path);
+    }
+    assert.is(bundles['w-1']!.pki.length, 0);
+    assert.is(bundles['w-2']!.node.arch, 'arm64');
+    assert.is(bundles['cp-1']!.addons[0]!.name, 'flannel');
+    assert.equal(bundles['cp-1']!.addons[0]!.parameters, { POD_SUBNET: '10.244.0.0/16' });
+    assert.is(bundles['cp-1']!.addons[0]!.manifest, undefined, 'images baked with install-agent carry the template');
+  },
+);
 
 generateSuite('no worker output contains a private key, after decoding every layer', () => {
   for (const worker of ['w-1', 'w-2']) {
@@ -140,14 +151,25 @@ generateSuite('no worker output contains a private key, after decoding every lay
 
 generateSuite('nodes.json lists every carrier file with sizes and platform fits', () => {
   const report = JSON.parse(firstRun.get('nodes.json')!.toString()) as {
-    nodes: Record<string, { role: string; files: Record<string, string>; userData: { bytes: number; gzipBytes: number }; platforms: Array<{ platform: string; fits: string }> }>;
+    nodes: Record<
+      string,
+      {
+        role: string;
+        files: Record<string, string>;
+        userData: { bytes: number; gzipBytes: number };
+        platforms: Array<{ platform: string; fits: string }>;
+      }
+    >;
   };
   assert.equal(Object.keys(report.nodes), ['cp-1', 'cp-2', 'w-1', 'w-2']);
   const worker = report.nodes['w-1']!;
   assert.is(worker.files.userData, 'nodes/w-1/user-data');
   assert.is(worker.userData.bytes, firstRun.get('nodes/w-1/user-data')!.length);
   assert.ok(worker.userData.gzipBytes < worker.userData.bytes);
-  assert.equal(worker.platforms.map((fit) => fit.platform), ['aws', 'hetzner', 'oracle', 'azure', 'openstack', 'gcp']);
+  assert.equal(
+    worker.platforms.map((fit) => fit.platform),
+    ['aws', 'hetzner', 'oracle', 'azure', 'openstack', 'gcp'],
+  );
   assert.is(worker.platforms[0]!.fits, 'plain');
 });
 
@@ -162,7 +184,15 @@ generateSuite('a second run reuses the state: CAs byte-identical, every output b
 
 generateSuite('the same spec and state in another output directory give byte-identical outputs', () => {
   const other = join(dir, 'other');
-  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', other, '--state', join(dir, 'out', 'state')]);
+  const result = runCli([
+    'generate',
+    '-f',
+    join(dir, 'cluster.yaml'),
+    '-o',
+    other,
+    '--state',
+    join(dir, 'out', 'state'),
+  ]);
   assert.is(result.code, 0, result.stderr);
   const otherRun = treeOf(other);
   for (const [path, content] of otherRun) assert.ok(content.equals(firstRun.get(path)!), `${path} differs`);
@@ -185,15 +215,21 @@ airGapSuite('imageRepository, registry mirrors and image archives reach every bu
   const work = workspace();
   try {
     const sha256 = 'ab'.repeat(32);
-    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('nodes:\n', [
-      'imageRepository: registry.local:5000/k8s',
-      'registries:',
-      '  - host: ghcr.io',
-      '    mirrors: [https://registry.local:5000]',
-      `imageArchives: [{path: /var/lib/kubeseed/images/images.tar, sha256: ${sha256}}]`,
-      'nodes:',
-      '',
-    ].join('\n')));
+    writeFileSync(
+      join(work, 'cluster.yaml'),
+      SPEC.replace(
+        'nodes:\n',
+        [
+          'imageRepository: registry.local:5000/k8s',
+          'registries:',
+          '  - host: ghcr.io',
+          '    mirrors: [https://registry.local:5000]',
+          `imageArchives: [{path: /var/lib/kubeseed/images/images.tar, sha256: ${sha256}}]`,
+          'nodes:',
+          '',
+        ].join('\n'),
+      ),
+    );
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
     assert.is(result.code, 0, result.stderr);
     for (const node of ['cp-1', 'w-1']) {
@@ -201,10 +237,15 @@ airGapSuite('imageRepository, registry mirrors and image archives reach every bu
       assert.is(bundle.runtime.sandboxImage, 'registry.local:5000/k8s/pause:3.10.1');
       assert.equal(bundle.runtime.registryMirrors, [{ host: 'ghcr.io', endpoints: ['https://registry.local:5000'] }]);
       assert.equal(bundle.images.archives, [{ path: '/var/lib/kubeseed/images/images.tar', sha256 }]);
-      assert.equal(bundle.images.required, ['ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel2']);
+      assert.equal(bundle.images.required, [
+        'ghcr.io/flannel-io/flannel:v0.28.9',
+        'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel2',
+      ]);
     }
     const init = parseBundle(readFileSync(join(work, 'out/nodes/cp-1/node.yaml'), 'utf8'));
-    const cluster = parseAllDocuments(init.kubeadm.config).map((document) => document.toJS()).find((document) => document.kind === 'ClusterConfiguration');
+    const cluster = parseAllDocuments(init.kubeadm.config)
+      .map((document) => document.toJS())
+      .find((document) => document.kind === 'ClusterConfiguration');
     assert.is(cluster.imageRepository, 'registry.local:5000/k8s');
     assert.equal(checkDocument(cluster), []);
   } finally {
@@ -216,25 +257,38 @@ airGapSuite.run();
 
 const ignitionSuite = suite('kubeseed generate: an Ignition init node');
 
-ignitionSuite('gets config.ign, and the pod network inline: Flatcar and Fedora CoreOS images do not carry the templates', () => {
-  const work = workspace();
-  try {
-    const agent = `agent:\n  amd64: {url: "https://files.example.com/kubeseed-boot", sha512: "${'a'.repeat(128)}"}\n`;
-    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('nodes:\n', `${agent}nodes:\n`).replace('    address: 10.0.0.11\n', '    address: 10.0.0.11\n    carrier: ignition\n'));
-    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
-    assert.is(result.code, 0, result.stderr);
-    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as { nodes: Record<string, { files: { userData: string } }> };
-    assert.is(report.nodes['cp-1']!.files.userData, 'nodes/cp-1/config.ign');
-    const addon = parseBundle(readFileSync(join(work, 'out/nodes/cp-1/node.yaml'), 'utf8')).addons[0]!;
-    assert.is(addon.manifest, readFileSync(new URL(`../../templates/flannel/${addon.version}/manifest.yaml`, import.meta.url), 'utf8'));
-    assert.is(createHash('sha256').update(addon.manifest!).digest('hex'), addon.sha256);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+ignitionSuite(
+  'gets config.ign, and the pod network inline: Flatcar and Fedora CoreOS images do not carry the templates',
+  () => {
+    const work = workspace();
+    try {
+      const agent = `agent:\n  amd64: {url: "https://files.example.com/kubeseed-boot", sha512: "${'a'.repeat(128)}"}\n`;
+      writeFileSync(
+        join(work, 'cluster.yaml'),
+        SPEC.replace('nodes:\n', `${agent}nodes:\n`).replace(
+          '    address: 10.0.0.11\n',
+          '    address: 10.0.0.11\n    carrier: ignition\n',
+        ),
+      );
+      const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
+      assert.is(result.code, 0, result.stderr);
+      const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as {
+        nodes: Record<string, { files: { userData: string } }>;
+      };
+      assert.is(report.nodes['cp-1']!.files.userData, 'nodes/cp-1/config.ign');
+      const addon = parseBundle(readFileSync(join(work, 'out/nodes/cp-1/node.yaml'), 'utf8')).addons[0]!;
+      assert.is(
+        addon.manifest,
+        readFileSync(new URL(`../../templates/flannel/${addon.version}/manifest.yaml`, import.meta.url), 'utf8'),
+      );
+      assert.is(createHash('sha256').update(addon.manifest!).digest('hex'), addon.sha256);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+);
 
 ignitionSuite.run();
-
 
 const platformSuite = suite('kubeseed generate --platform: size budgets');
 
@@ -243,7 +297,9 @@ platformSuite('--platform aws writes gzip user-data for a control plane only whe
   try {
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
     assert.is(result.code, 0, result.stderr);
-    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as { nodes: Record<string, { userData: { bytes: number; encoding: string } }> };
+    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as {
+      nodes: Record<string, { userData: { bytes: number; encoding: string } }>;
+    };
     for (const [name, node] of Object.entries(report.nodes)) {
       const data = readFileSync(join(work, `out/nodes/${name}/user-data`));
       const gzipped = data[0] === 0x1f && data[1] === 0x8b;
@@ -259,8 +315,14 @@ platformSuite('--platform aws writes gzip user-data for a control plane only whe
 
 function specWithSshKeys(count: number): string {
   // Random RSA-sized keys do not compress: they make user-data large the way real fleets of admin keys do.
-  const keys = Array.from({ length: count }, (_, i) => `"ssh-rsa ${randomBytes(535).toString('base64')} admin${i}@example"`);
-  return SPEC.replace('sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0 ops@example"]', `sshAuthorizedKeys: [${keys.join(', ')}]`);
+  const keys = Array.from(
+    { length: count },
+    (_, i) => `"ssh-rsa ${randomBytes(535).toString('base64')} admin${i}@example"`,
+  );
+  return SPEC.replace(
+    'sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0 ops@example"]',
+    `sshAuthorizedKeys: [${keys.join(', ')}]`,
+  );
 }
 
 platformSuite('--platform aws gzips user-data that is over 16384 bytes raw but fits gzipped', () => {
@@ -287,7 +349,10 @@ platformSuite('--platform aws fails with a size report when even gzip does not f
     writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(40));
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
     assert.is(result.code, 1);
-    assert.match(result.stderr, /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n {2}nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/);
+    assert.match(
+      result.stderr,
+      /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n {2}nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/,
+    );
     assert.not.ok(readdirSync(join(work, 'out')).includes('nodes'));
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -297,7 +362,15 @@ platformSuite('--platform aws fails with a size report when even gzip does not f
 platformSuite('an unknown platform is a usage error (exit 2)', () => {
   const work = workspace();
   try {
-    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'moon']);
+    const result = runCli([
+      'generate',
+      '-f',
+      join(work, 'cluster.yaml'),
+      '-o',
+      join(work, 'out'),
+      '--platform',
+      'moon',
+    ]);
     assert.is(result.code, 2);
     assert.match(result.stderr, /^error: --platform moon is unknown; expected one of: aws, hetzner/);
   } finally {
@@ -326,10 +399,16 @@ cliSuite('init prints an example that validate accepts', () => {
 cliSuite('an invalid spec exits 1 with every problem, line:column, and no stack trace; nothing is written', () => {
   const work = workspace();
   try {
-    writeFileSync(join(work, 'cluster.yaml'), SPEC.replace('name: lab', 'name: Lab').replace('role: worker', 'role: boss'));
+    writeFileSync(
+      join(work, 'cluster.yaml'),
+      SPEC.replace('name: lab', 'name: Lab').replace('role: worker', 'role: boss'),
+    );
     const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
     assert.is(result.code, 1);
-    assert.match(result.stderr, /^error: .*cluster\.yaml: the cluster spec has 2 problems\n {2}3:7: name: "Lab" is not valid/);
+    assert.match(
+      result.stderr,
+      /^error: .*cluster\.yaml: the cluster spec has 2 problems\n {2}3:7: name: "Lab" is not valid/,
+    );
     assert.match(result.stderr, / {2}19:11: nodes\[2\]\.role: "boss" is not supported/);
     assert.not.match(result.stderr, / {4}at /);
     assert.not.ok(readdirSync(work).includes('out'));
@@ -368,10 +447,14 @@ rsaSuite('the eight files the agent derives equal the state byte for byte', () =
     const text = readFileSync(join(rsaDir, `out/nodes/${node}/node.yaml`), 'utf8');
     assert.not.match(text, PRIVATE_KEY, node);
     const bundle = parseBundle(text);
-    assert.equal(bundle.pki.filter((file) => file.rsaPrimes !== undefined).map((file) => file.path), ['ca.key', 'front-proxy-ca.key', 'etcd/ca.key', 'sa.key']);
+    assert.equal(
+      bundle.pki.filter((file) => file.rsaPrimes !== undefined).map((file) => file.path),
+      ['ca.key', 'front-proxy-ca.key', 'etcd/ca.key', 'sa.key'],
+    );
     const files = sharedPkiFiles(bundle);
     assert.is(files.length, 8);
-    for (const file of files) assert.is(file.content, readFileSync(join(rsaDir, 'out/state/pki', file.path), 'utf8'), `${node} ${file.path}`);
+    for (const file of files)
+      assert.is(file.content, readFileSync(join(rsaDir, 'out/state/pki', file.path), 'utf8'), `${node} ${file.path}`);
   }
 });
 

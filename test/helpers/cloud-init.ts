@@ -27,14 +27,18 @@ export function cloudInitSchema(text: string): void {
     execFileSync('cloud-init', ['schema', '-c', file], { stdio: 'pipe' });
   } catch (error) {
     const failure = error as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`cloud-init schema rejected the user-data: ${failure.stderr?.toString() || failure.stdout?.toString() || failure.message}`);
+    throw new Error(
+      `cloud-init schema rejected the user-data: ${failure.stderr?.toString() || failure.stdout?.toString() || failure.message}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function writtenFiles(text: string): WrittenFile[] {
-  const config = parse(text) as { write_files?: Array<{ path: string; permissions: string; encoding?: string; content: string }> };
+  const config = parse(text) as {
+    write_files?: Array<{ path: string; permissions: string; encoding?: string; content: string }>;
+  };
   return (config.write_files ?? []).map((file) => {
     const raw = Buffer.from(file.content, file.encoding?.includes('b64') ? 'base64' : 'utf8');
     const content = file.encoding?.startsWith('gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');

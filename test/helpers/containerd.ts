@@ -34,22 +34,28 @@ export async function startContainerd(): Promise<TestContainerd> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-containerd-'));
   const socket = join(dir, 'containerd.sock');
   const config = join(dir, 'config.toml');
-  writeFileSync(config, [
-    'version = 2',
-    `root = "${join(dir, 'root')}"`,
-    `state = "${join(dir, 'state')}"`,
-    `disabled_plugins = [${DISABLED_PLUGINS.map((plugin) => `"${plugin}"`).join(', ')}]`,
-    '[grpc]',
-    `  address = "${socket}"`,
-    '[ttrpc]',
-    `  address = "${socket}.ttrpc"`,
-    '',
-  ].join('\n'));
-  const daemon = startDaemon('containerd', ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    config,
+    [
+      'version = 2',
+      `root = "${join(dir, 'root')}"`,
+      `state = "${join(dir, 'state')}"`,
+      `disabled_plugins = [${DISABLED_PLUGINS.map((plugin) => `"${plugin}"`).join(', ')}]`,
+      '[grpc]',
+      `  address = "${socket}"`,
+      '[ttrpc]',
+      `  address = "${socket}.ttrpc"`,
+      '',
+    ].join('\n'),
+  );
+  const daemon = startDaemon('containerd', ['--config', config, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const { child } = daemon;
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const ctr = async (args: string[], namespace = 'k8s.io') => (await run('ctr', ['--address', socket, '-n', namespace, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
+  const ctr = async (args: string[], namespace = 'k8s.io') =>
+    (await run('ctr', ['--address', socket, '-n', namespace, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
   const stop = async () => {
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });

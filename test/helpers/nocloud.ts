@@ -41,11 +41,17 @@ export interface NocloudSeed {
 // python3 comes first on PATH.
 function cloudInitPython(): string {
   const launcher = execFileSync('sh', ['-c', 'command -v cloud-init'], { encoding: 'utf8' }).trim();
-  return readFileSync(launcher, 'utf8').split('\n')[0]!.replace(/^#!\s*/, '').split(' ')[0]!;
+  return readFileSync(launcher, 'utf8')
+    .split('\n')[0]!
+    .replace(/^#!\s*/, '')
+    .split(' ')[0]!;
 }
 
 export function readNocloudSeed(dir: string): NocloudSeed {
-  const output = execFileSync(cloudInitPython(), ['-c', READER, dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync(cloudInitPython(), ['-c', READER, dir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const seed = JSON.parse(output) as Omit<NocloudSeed, 'userData'> & { userData: string };
   return { ...seed, userData: Buffer.from(seed.userData, 'base64') };
 }

@@ -4,7 +4,13 @@
 // count requests, demand token auth, or corrupt one blob on the way.
 import { type ChildProcess, execFile } from 'node:child_process';
 import { startDaemon } from './daemon.ts';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,19 +61,22 @@ export async function startRegistry(): Promise<TestRegistry> {
   const host = `127.0.0.1:${port}`;
   const storage = join(dir, 'storage');
   const config = join(dir, 'config.yml');
-  writeFileSync(config, [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${storage}`,
-    'http:',
-    `  addr: ${host}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${storage}`,
+      'http:',
+      `  addr: ${host}`,
+      '',
+    ].join('\n'),
+  );
   const daemon = startDaemon(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   const { child } = daemon;
   let output = '';
@@ -87,17 +96,31 @@ export async function startRegistry(): Promise<TestRegistry> {
 }
 
 /** Pushes an OCI layout's image (every platform of an index) to the registry with skopeo. */
-export async function pushLayout(layout: string, tag: string, destination: string, options: { format?: 'oci' | 'v2s2' } = {}): Promise<void> {
+export async function pushLayout(
+  layout: string,
+  tag: string,
+  destination: string,
+  options: { format?: 'oci' | 'v2s2' } = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-skopeo-'));
   const policy = join(dir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
   try {
-    await run('skopeo', [
-      '--policy', policy,
-      'copy', '--quiet', '--all', '--dest-tls-verify=false',
-      ...(options.format ? ['--format', options.format] : []),
-      `oci:${layout}:${tag}`, `docker://${destination}`,
-    ], { env: { ...process.env, TMPDIR: dir } });
+    await run(
+      'skopeo',
+      [
+        '--policy',
+        policy,
+        'copy',
+        '--quiet',
+        '--all',
+        '--dest-tls-verify=false',
+        ...(options.format ? ['--format', options.format] : []),
+        `oci:${layout}:${tag}`,
+        `docker://${destination}`,
+      ],
+      { env: { ...process.env, TMPDIR: dir } },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,7 +172,10 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
     if (options.requireToken && req.headers.authorization !== `Bearer ${TOKEN}`) {
       const repository = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1];
       const scope = repository ? `,scope="repository:${repository}:pull"` : '';
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="kubeseed-test"${scope}`, 'content-type': 'application/json' });
+      res.writeHead(401, {
+        'www-authenticate': `Bearer realm="http://${host}/token",service="kubeseed-test"${scope}`,
+        'content-type': 'application/json',
+      });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       return;
     }
@@ -159,29 +185,38 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
       res.writeHead(307, { location: `http://${options.redirectBlobsTo}${url.pathname}` }).end();
       return;
     }
-    const upstream = httpRequest({ host: '127.0.0.1', port: Number(target.split(':')[1]), method: req.method, path: req.url, headers: { ...req.headers, host: target } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      let offset = 0;
-      answer.on('data', (chunk: Buffer) => {
-        if (blob && blob === options.corruptBlob) {
-          const middle = Number(answer.headers['content-length'] ?? 0) >> 1;
-          if (middle >= offset && middle < offset + chunk.length) {
-            chunk = Buffer.from(chunk);
-            chunk[middle - offset] = chunk[middle - offset]! ^ 0xff;
+    const upstream = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: Number(target.split(':')[1]),
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        let offset = 0;
+        answer.on('data', (chunk: Buffer) => {
+          if (blob && blob === options.corruptBlob) {
+            const middle = Number(answer.headers['content-length'] ?? 0) >> 1;
+            if (middle >= offset && middle < offset + chunk.length) {
+              chunk = Buffer.from(chunk);
+              chunk[middle - offset] = chunk[middle - offset]! ^ 0xff;
+            }
           }
-        }
-        if (blob && cut && blob === cut.digest && offset + chunk.length > cut.after) {
-          res.write(chunk.subarray(0, cut.after - offset));
-          cut = undefined;
-          res.socket?.destroy();
-          answer.destroy();
-          return;
-        }
-        offset += chunk.length;
-        res.write(chunk);
-      });
-      answer.on('end', () => res.end());
-    });
+          if (blob && cut && blob === cut.digest && offset + chunk.length > cut.after) {
+            res.write(chunk.subarray(0, cut.after - offset));
+            cut = undefined;
+            res.socket?.destroy();
+            answer.destroy();
+            return;
+          }
+          offset += chunk.length;
+          res.write(chunk);
+        });
+        answer.on('end', () => res.end());
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   };

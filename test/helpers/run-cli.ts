@@ -13,6 +13,9 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], cwd?: string): CliResult {
-  const result = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { encoding: 'utf8', ...(cwd ? { cwd } : {}) });
+  const result = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
+    encoding: 'utf8',
+    ...(cwd ? { cwd } : {}),
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -46,12 +46,26 @@ function blob(mediaType: string, bytes: Buffer): Blob {
   return { mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length, bytes };
 }
 
-type TarEntry = { name: string; type: 'file' | 'directory' | 'symlink'; mode: number; content?: Buffer; linkname?: string };
+type TarEntry = {
+  name: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  content?: Buffer;
+  linkname?: string;
+};
 
 async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const entry of entries) {
-    const header = { name: entry.name, type: entry.type, mode: entry.mode, mtime: MTIME, uid: 0, gid: 0, ...(entry.linkname ? { linkname: entry.linkname } : {}) };
+    const header = {
+      name: entry.name,
+      type: entry.type,
+      mode: entry.mode,
+      mtime: MTIME,
+      uid: 0,
+      gid: 0,
+      ...(entry.linkname ? { linkname: entry.linkname } : {}),
+    };
     pack.entry(header, entry.content ?? '');
   }
   pack.finalize();
@@ -92,22 +106,26 @@ function fileLayer(name: string, text: string): Promise<Layer> {
 function manifestFor(platform: TestPlatform, layers: Layer[]): { manifest: Blob; config: Blob } {
   const config = blob(
     'application/vnd.oci.image.config.v1+json',
-    Buffer.from(JSON.stringify({
-      architecture: platform.architecture,
-      os: 'linux',
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      config: { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-    })),
+    Buffer.from(
+      JSON.stringify({
+        architecture: platform.architecture,
+        os: 'linux',
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        config: { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] },
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      }),
+    ),
   );
   const manifest = blob(
     'application/vnd.oci.image.manifest.v1+json',
-    Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-      layers: layers.map((l) => ({ mediaType: l.blob.mediaType, digest: l.blob.digest, size: l.blob.size })),
-    })),
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+        layers: layers.map((l) => ({ mediaType: l.blob.mediaType, digest: l.blob.digest, size: l.blob.size })),
+      }),
+    ),
   );
   return { manifest, config };
 }
@@ -116,28 +134,61 @@ function manifestFor(platform: TestPlatform, layers: Layer[]): { manifest: Blob;
  * Writes an OCI layout holding one image: a single manifest, or an index over one manifest
  * per platform.
  */
-function writeLayout(dir: string, path: string, variants: Array<{ platform: TestPlatform; layers: Layer[] }>, asIndex: boolean): LayoutImage {
+function writeLayout(
+  dir: string,
+  path: string,
+  variants: Array<{ platform: TestPlatform; layers: Layer[] }>,
+  asIndex: boolean,
+): LayoutImage {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (b: Blob) => writeFileSync(join(dir, 'blobs', 'sha256', b.digest.slice(7)), b.bytes);
   const byArch: LayoutImage['variants'] = {};
   const entries = variants.map(({ platform, layers }) => {
     const { manifest, config } = manifestFor(platform, layers);
     for (const b of [manifest, config, ...layers.map((l) => l.blob)]) put(b);
-    byArch[platform.architecture] = { manifest: manifest.digest, config: config.digest, layers: layers.map((l) => l.blob.digest) };
-    return { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size, platform: { architecture: platform.architecture, os: 'linux', ...(platform.variant ? { variant: platform.variant } : {}) } };
+    byArch[platform.architecture] = {
+      manifest: manifest.digest,
+      config: config.digest,
+      layers: layers.map((l) => l.blob.digest),
+    };
+    return {
+      mediaType: manifest.mediaType,
+      digest: manifest.digest,
+      size: manifest.size,
+      platform: {
+        architecture: platform.architecture,
+        os: 'linux',
+        ...(platform.variant ? { variant: platform.variant } : {}),
+      },
+    };
   });
   let top: { mediaType: string; digest: string; size: number } = entries[0]!;
   if (asIndex) {
-    const index = blob('application/vnd.oci.image.index.v1+json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries })));
+    const index = blob(
+      'application/vnd.oci.image.index.v1+json',
+      Buffer.from(
+        JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries }),
+      ),
+    );
     put(index);
     top = index;
   }
   const tag = path.slice(path.lastIndexOf(':') + 1);
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: top.mediaType, digest: top.digest, size: top.size, annotations: { 'org.opencontainers.image.ref.name': tag } }],
-  }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: top.mediaType,
+          digest: top.digest,
+          size: top.size,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   return { path, layout: dir, digest: top.digest, ...(asIndex ? { index: top.digest } : {}), variants: byArch };
 }
 
@@ -147,7 +198,9 @@ export function expectedBlobs(image: LayoutImage, arches: ReadonlyArray<TestPlat
   return [
     ...(image.index ? [image.index] : []),
     ...variants.map(([, variant]) => variant.manifest),
-    ...variants.filter(([arch]) => arches.includes(arch as TestPlatform['architecture'])).flatMap(([, variant]) => [variant.config, ...variant.layers]),
+    ...variants
+      .filter(([arch]) => arches.includes(arch as TestPlatform['architecture']))
+      .flatMap(([, variant]) => [variant.config, ...variant.layers]),
   ];
 }
 
@@ -161,13 +214,28 @@ export async function buildTestImages(root: string): Promise<{ images: LayoutIma
   const armBase = await fileLayer('arm64-base', 'a stand-in arm64 base layer\n');
   const images: LayoutImage[] = [];
   for (const name of ['alpha', 'beta']) {
-    images.push(writeLayout(join(root, name), `kubeseed-test/${name}:1.0`, [
-      { platform: { architecture: 'amd64' }, layers: [busybox, await fileLayer(name, `${name} amd64\n`)] },
-      { platform: { architecture: 'arm64', variant: 'v8' }, layers: [armBase, await fileLayer(name, `${name} arm64\n`)] },
-    ], true));
+    images.push(
+      writeLayout(
+        join(root, name),
+        `kubeseed-test/${name}:1.0`,
+        [
+          { platform: { architecture: 'amd64' }, layers: [busybox, await fileLayer(name, `${name} amd64\n`)] },
+          {
+            platform: { architecture: 'arm64', variant: 'v8' },
+            layers: [armBase, await fileLayer(name, `${name} arm64\n`)],
+          },
+        ],
+        true,
+      ),
+    );
   }
-  images.push(writeLayout(join(root, 'single'), 'kubeseed-test/single:1.0', [
-    { platform: { architecture: 'amd64' }, layers: [busybox, await fileLayer('single', 'single amd64\n')] },
-  ], false));
+  images.push(
+    writeLayout(
+      join(root, 'single'),
+      'kubeseed-test/single:1.0',
+      [{ platform: { architecture: 'amd64' }, layers: [busybox, await fileLayer('single', 'single amd64\n')] }],
+      false,
+    ),
+  );
   return { images, busybox: busybox.blob.digest };
 }

@@ -61,7 +61,10 @@ async function tarEntries(path: string): Promise<Map<string, Buffer>> {
 }
 
 function blobNames(entries: Map<string, Buffer>): string[] {
-  return [...entries.keys()].filter((name) => name.startsWith('blobs/sha256/')).map((name) => `sha256:${name.slice(13)}`).sort();
+  return [...entries.keys()]
+    .filter((name) => name.startsWith('blobs/sha256/'))
+    .map((name) => `sha256:${name.slice(13)}`)
+    .sort();
 }
 
 async function ctrImages(containerd: TestContainerd): Promise<Map<string, string>> {
@@ -91,7 +94,9 @@ airGap.before(async (state) => {
     await Promise.all([
       ...built.images.map((image) => pushLayout(image.layout, '1.0', ref(state, image))),
       pushLayout(alpha.layout, '1.0', `${state.registry.host}/kubeseed-test/docker-alpha:1.0`, { format: 'v2s2' }),
-      ...['a', 'b', 'c'].map((copy) => pushLayout(alpha.layout, '1.0', `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`)),
+      ...['a', 'b', 'c'].map((copy) =>
+        pushLayout(alpha.layout, '1.0', `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`),
+      ),
     ]);
     state.containerd = await startContainerd();
   } catch (error) {
@@ -111,7 +116,12 @@ airGap.after(async (state) => {
 
 airGap('one archive holds every image, each blob once, named for containerd', async (state) => {
   const archive = output(state);
-  const result = await bundleImages({ images: state.images.map((image) => ref(state, image)), arches: ['amd64'], output: archive, client: fastClient() });
+  const result = await bundleImages({
+    images: state.images.map((image) => ref(state, image)),
+    arches: ['amd64'],
+    output: archive,
+    client: fastClient(),
+  });
   const entries = await tarEntries(archive);
   assert.equal(entries.get('oci-layout')?.toString(), '{"imageLayoutVersion":"1.0.0"}\n');
   const expected = [...new Set(state.images.flatMap((image) => expectedBlobs(image, ['amd64'])))].sort();
@@ -123,7 +133,9 @@ airGap('one archive holds every image, each blob once, named for containerd', as
   assert.is(busyboxUsers, 3, 'three images share the busybox layer');
   assert.ok(entries.has(`blobs/sha256/${state.busybox.slice(7)}`));
 
-  const index = JSON.parse(entries.get('index.json')!.toString()) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> };
+  const index = JSON.parse(entries.get('index.json')!.toString()) as {
+    manifests: Array<{ digest: string; annotations: Record<string, string> }>;
+  };
   assert.equal(
     index.manifests.map((m) => [m.annotations[ANNOTATION_IMAGE_NAME], m.annotations[ANNOTATION_REF_NAME], m.digest]),
     state.images.map((image) => [ref(state, image), '1.0', image.digest]),
@@ -133,32 +145,60 @@ airGap('one archive holds every image, each blob once, named for containerd', as
   assert.not.ok(existsSync(`${archive}.partial`));
 });
 
-airGap('names that share one manifest and config are pulled together without tripping over each other', async (state) => {
-  const aliases = ['a', 'b', 'c'].map((copy) => `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`);
-  const result = await bundleImages({ images: aliases, arches: ['amd64'], output: output(state), client: fastClient() });
-  assert.equal(result.images.map((image) => image.digest), aliases.map(() => state.images[0]!.digest));
-});
+airGap(
+  'names that share one manifest and config are pulled together without tripping over each other',
+  async (state) => {
+    const aliases = ['a', 'b', 'c'].map((copy) => `${state.registry!.host}/kubeseed-test/alias-${copy}:1.0`);
+    const result = await bundleImages({
+      images: aliases,
+      arches: ['amd64'],
+      output: output(state),
+      client: fastClient(),
+    });
+    assert.equal(
+      result.images.map((image) => image.digest),
+      aliases.map(() => state.images[0]!.digest),
+    );
+  },
+);
 
-airGap('the checksum file is sha256sum\'s format, and the same images give the same bytes', async (state) => {
+airGap("the checksum file is sha256sum's format, and the same images give the same bytes", async (state) => {
   const first = output(state);
   const second = output(state);
   const images = state.images.map((image) => ref(state, image));
   const a = await bundleImages({ images, arches: ['amd64'], output: first, client: fastClient() });
-  const b = await bundleImages({ images: [...images].reverse(), arches: ['amd64'], output: second, client: fastClient() });
+  const b = await bundleImages({
+    images: [...images].reverse(),
+    arches: ['amd64'],
+    output: second,
+    client: fastClient(),
+  });
   await run('sha256sum', ['--check', '--strict', 'images.tar.sha256'], { cwd: join(first, '..') });
   assert.is(readFileSync(`${first}.sha256`, 'utf8'), `${a.sha256}  images.tar\n`);
   assert.is(b.sha256, a.sha256);
 });
 
-airGap('containerd imports the archive: every name at the registry\'s digest, runnable', async (state) => {
+airGap("containerd imports the archive: every name at the registry's digest, runnable", async (state) => {
   const containerd = state.containerd!;
   const archive = output(state);
-  await bundleImages({ images: state.images.map((image) => ref(state, image)), arches: ['amd64'], output: archive, client: fastClient() });
+  await bundleImages({
+    images: state.images.map((image) => ref(state, image)),
+    arches: ['amd64'],
+    output: archive,
+    client: fastClient(),
+  });
   const imported = await containerd.ctr(['images', 'import', archive]);
   assert.match(imported, /unpacking .*alpha:1\.0/);
   const listed = await ctrImages(containerd);
   for (const image of state.images) assert.is(listed.get(ref(state, image)), image.digest, image.path);
-  const out = await containerd.ctr(['run', '--rm', ref(state, byName(state, 'alpha')), 'kubeseed-airgap-alpha', '/bin/cat', '/etc/alpha']);
+  const out = await containerd.ctr([
+    'run',
+    '--rm',
+    ref(state, byName(state, 'alpha')),
+    'kubeseed-airgap-alpha',
+    '/bin/cat',
+    '/etc/alpha',
+  ]);
   assert.is(out, 'alpha amd64\n');
   // --all-platforms walks every manifest an index names: the archive carries them all.
   await containerd.ctr(['images', 'import', '--all-platforms', archive]);
@@ -180,7 +220,12 @@ airGap('a two-architecture archive imports for arm64 as well', async (state) => 
   const containerd = state.containerd!;
   const multi = state.images.filter((image) => image.index);
   const archive = output(state);
-  await bundleImages({ images: multi.map((image) => ref(state, image)), arches: ['amd64', 'arm64'], output: archive, client: fastClient() });
+  await bundleImages({
+    images: multi.map((image) => ref(state, image)),
+    arches: ['amd64', 'arm64'],
+    output: archive,
+    client: fastClient(),
+  });
   const expected = [...new Set(multi.flatMap((image) => expectedBlobs(image, ['amd64', 'arm64'])))].sort();
   assert.equal(blobNames(await tarEntries(archive)), expected);
   await containerd.ctr(['images', 'rm', ...multi.map((image) => ref(state, image))]);
@@ -189,39 +234,65 @@ airGap('a two-architecture archive imports for arm64 as well', async (state) => 
   for (const image of multi) assert.is(listed.get(ref(state, image)), image.digest);
 });
 
-airGap('a corrupted blob is named with its registry, nothing of it is kept, and a rerun fetches only it', async (state) => {
-  const alpha = byName(state, 'alpha');
-  const corrupt = alpha.variants.amd64!.layers[1]!;
-  const tampering = await startProxy(state.registry!.host, { corruptBlob: corrupt });
-  const archive = output(state);
-  try {
-    const error = await refused(bundleImages({ images: [ref(state, alpha, tampering.host)], arches: ['amd64'], output: archive, client: fastClient() }));
-    assert.match(error.message, `blob ${corrupt}`);
-    assert.match(error.message, `from ${tampering.host}`);
-    assert.match(error.message, 'does not match its digest');
-  } finally {
-    await tampering.stop();
-  }
-  assert.not.ok(existsSync(archive));
-  const cached = readdirSync(join(`${archive}.blobs`, 'sha256'));
-  assert.not.ok(cached.some((name) => name.startsWith(corrupt.slice(7))), 'neither the blob nor a partial of it is kept');
-  assert.ok(cached.includes(state.busybox.slice(7)), 'the good layer stays for the rerun');
+airGap(
+  'a corrupted blob is named with its registry, nothing of it is kept, and a rerun fetches only it',
+  async (state) => {
+    const alpha = byName(state, 'alpha');
+    const corrupt = alpha.variants.amd64!.layers[1]!;
+    const tampering = await startProxy(state.registry!.host, { corruptBlob: corrupt });
+    const archive = output(state);
+    try {
+      const error = await refused(
+        bundleImages({
+          images: [ref(state, alpha, tampering.host)],
+          arches: ['amd64'],
+          output: archive,
+          client: fastClient(),
+        }),
+      );
+      assert.match(error.message, `blob ${corrupt}`);
+      assert.match(error.message, `from ${tampering.host}`);
+      assert.match(error.message, 'does not match its digest');
+    } finally {
+      await tampering.stop();
+    }
+    assert.not.ok(existsSync(archive));
+    const cached = readdirSync(join(`${archive}.blobs`, 'sha256'));
+    assert.not.ok(
+      cached.some((name) => name.startsWith(corrupt.slice(7))),
+      'neither the blob nor a partial of it is kept',
+    );
+    assert.ok(cached.includes(state.busybox.slice(7)), 'the good layer stays for the rerun');
 
-  const counting = await startProxy(state.registry!.host);
-  try {
-    await bundleImages({ images: [ref(state, alpha, counting.host)], arches: ['amd64'], output: archive, client: fastClient() });
-  } finally {
-    await counting.stop();
-  }
-  assert.equal(counting.requests.filter((request) => request.includes('/blobs/')), [`GET /v2/kubeseed-test/alpha/blobs/${corrupt}`]);
-  assert.ok(existsSync(archive));
-});
+    const counting = await startProxy(state.registry!.host);
+    try {
+      await bundleImages({
+        images: [ref(state, alpha, counting.host)],
+        arches: ['amd64'],
+        output: archive,
+        client: fastClient(),
+      });
+    } finally {
+      await counting.stop();
+    }
+    assert.equal(
+      counting.requests.filter((request) => request.includes('/blobs/')),
+      [`GET /v2/kubeseed-test/alpha/blobs/${corrupt}`],
+    );
+    assert.ok(existsSync(archive));
+  },
+);
 
 airGap('an interrupted download resumes where it broke off', async (state) => {
   const cut = await startProxy(state.registry!.host, { cutBlob: { digest: state.busybox, after: 300_000 } });
   const archive = output(state);
   try {
-    await bundleImages({ images: [ref(state, byName(state, 'single'), cut.host)], arches: ['amd64'], output: archive, client: fastClient() });
+    await bundleImages({
+      images: [ref(state, byName(state, 'single'), cut.host)],
+      arches: ['amd64'],
+      output: archive,
+      client: fastClient(),
+    });
   } finally {
     await cut.stop();
   }
@@ -236,7 +307,12 @@ airGap('an interrupted download resumes where it broke off', async (state) => {
 airGap('token auth: a 401 challenge is answered with an anonymous token for the pull scope', async (state) => {
   const guarded = await startProxy(state.registry!.host, { requireToken: true });
   try {
-    const result = await bundleImages({ images: [ref(state, byName(state, 'beta'), guarded.host)], arches: ['amd64'], output: output(state), client: fastClient() });
+    const result = await bundleImages({
+      images: [ref(state, byName(state, 'beta'), guarded.host)],
+      arches: ['amd64'],
+      output: output(state),
+      client: fastClient(),
+    });
     assert.is(result.images[0]?.digest, byName(state, 'beta').digest);
   } finally {
     await guarded.stop();
@@ -246,21 +322,29 @@ airGap('token auth: a 401 challenge is answered with an anonymous token for the 
   assert.is(guarded.tokenRequests[0]!.get('scope'), 'repository:kubeseed-test/beta:pull');
 });
 
-airGap('a redirect to another host (a CDN) is followed without the registry\'s token', async (state) => {
+airGap("a redirect to another host (a CDN) is followed without the registry's token", async (state) => {
   const cdn = await startProxy(state.registry!.host);
   const guarded = await startProxy(state.registry!.host, { requireToken: true, redirectBlobsTo: cdn.host });
   try {
-    await bundleImages({ images: [ref(state, byName(state, 'single'), guarded.host)], arches: ['amd64'], output: output(state), client: fastClient() });
+    await bundleImages({
+      images: [ref(state, byName(state, 'single'), guarded.host)],
+      arches: ['amd64'],
+      output: output(state),
+      client: fastClient(),
+    });
   } finally {
     await guarded.stop();
     await cdn.stop();
   }
-  assert.ok(cdn.requests.some((request) => request.includes(`/blobs/${state.busybox}`)), 'the layer came from the CDN');
+  assert.ok(
+    cdn.requests.some((request) => request.includes(`/blobs/${state.busybox}`)),
+    'the layer came from the CDN',
+  );
   assert.equal(cdn.authorizations.filter(Boolean), []);
   assert.ok(guarded.authorizations.some((header) => header?.startsWith('Bearer ')));
 });
 
-airGap('a Docker v2 manifest list bundles and imports at the registry\'s digest', async (state) => {
+airGap("a Docker v2 manifest list bundles and imports at the registry's digest", async (state) => {
   const reference = `${state.registry!.host}/kubeseed-test/docker-alpha:1.0`;
   const head = await fetch(`http://${state.registry!.host}/v2/kubeseed-test/docker-alpha/manifests/1.0`, {
     method: 'HEAD',
@@ -274,17 +358,35 @@ airGap('a Docker v2 manifest list bundles and imports at the registry\'s digest'
   assert.is((await ctrImages(state.containerd!)).get(reference), digest);
 });
 
-airGap('a missing architecture and a plain-HTTP registry without --insecure are refused with what to do', async (state) => {
-  const single = ref(state, byName(state, 'single'));
-  const noArm = await refused(bundleImages({ images: [single], arches: ['amd64', 'arm64'], output: output(state), client: fastClient() }));
-  assert.match(noArm.message, 'not one for linux/arm64');
-  const noTls = await refused(bundleImages({ images: [single], arches: ['amd64'], output: output(state), client: fastClient(false) }));
-  assert.match(noTls.message, '--insecure');
-});
+airGap(
+  'a missing architecture and a plain-HTTP registry without --insecure are refused with what to do',
+  async (state) => {
+    const single = ref(state, byName(state, 'single'));
+    const noArm = await refused(
+      bundleImages({ images: [single], arches: ['amd64', 'arm64'], output: output(state), client: fastClient() }),
+    );
+    assert.match(noArm.message, 'not one for linux/arm64');
+    const noTls = await refused(
+      bundleImages({ images: [single], arches: ['amd64'], output: output(state), client: fastClient(false) }),
+    );
+    assert.match(noTls.message, '--insecure');
+  },
+);
 
 airGap('kubeseed images bundle and list, as the CLI runs them', async (state) => {
   const archive = output(state);
-  const bundled = await captured(() => imagesCommand(['bundle', '--images', state.images.map((image) => ref(state, image)).join(','), '--arch', 'amd64', '-o', archive, '--insecure']));
+  const bundled = await captured(() =>
+    imagesCommand([
+      'bundle',
+      '--images',
+      state.images.map((image) => ref(state, image)).join(','),
+      '--arch',
+      'amd64',
+      '-o',
+      archive,
+      '--insecure',
+    ]),
+  );
   const listed = await captured(() => imagesCommand(['list', '--kubernetes-version', '1.33.2', '--kube-vip']));
   assert.match(bundled.stderr, /downloading \d+ blobs/);
   const text = bundled.stdout + listed.stdout;

@@ -8,7 +8,7 @@ import { podNetworks } from '../../templates/index.ts';
 
 const list = suite('image list');
 
-list('kubeadm\'s images come first, in its order, then the pod network\'s, then kube-vip', () => {
+list("kubeadm's images come first, in its order, then the pod network's, then kube-vip", () => {
   assert.equal(imageList({ kubernetesVersion: '1.33.2', podNetwork: 'flannel', kubeVip: true }), [
     ...kubeadmImages('1.33.2'),
     'ghcr.io/flannel-io/flannel:v0.28.9',
@@ -20,12 +20,19 @@ list('kubeadm\'s images come first, in its order, then the pod network\'s, then 
 
 list('the list always holds the pause image containerd must use as its sandbox image', () => {
   for (const version of ['1.31.0', '1.34.2', '1.36.1']) {
-    assert.ok(imageList({ kubernetesVersion: version, podNetwork: 'flannel' }).includes(sandboxImage(version)), version);
+    assert.ok(
+      imageList({ kubernetesVersion: version, podNetwork: 'flannel' }).includes(sandboxImage(version)),
+      version,
+    );
   }
 });
 
-list('a custom repository moves kubeadm\'s images only, and CoreDNS loses its coredns/ path', () => {
-  const images = imageList({ kubernetesVersion: '1.34.1', imageRepository: '127.0.0.1:5000/k8s', podNetwork: 'flannel' });
+list("a custom repository moves kubeadm's images only, and CoreDNS loses its coredns/ path", () => {
+  const images = imageList({
+    kubernetesVersion: '1.34.1',
+    imageRepository: '127.0.0.1:5000/k8s',
+    podNetwork: 'flannel',
+  });
   assert.ok(images.includes('127.0.0.1:5000/k8s/coredns:v1.12.1'));
   assert.ok(images.includes('127.0.0.1:5000/k8s/pause:3.10.1'));
   assert.ok(images.includes('ghcr.io/flannel-io/flannel:v0.28.9'), 'the add-on keeps its registry');
@@ -33,9 +40,11 @@ list('a custom repository moves kubeadm\'s images only, and CoreDNS loses its co
 });
 
 list('every listed image is a valid reference, kube-vip pinned by version', () => {
-  for (const image of imageList({ kubernetesVersion: '1.35.0', podNetwork: 'flannel', kubeVip: true })) parseReference(image);
+  for (const image of imageList({ kubernetesVersion: '1.35.0', podNetwork: 'flannel', kubeVip: true }))
+    parseReference(image);
   assert.match(KUBE_VIP_IMAGE, /^ghcr\.io\/kube-vip\/kube-vip:v\d+\.\d+\.\d+$/);
-  for (const entry of Object.values(podNetworks)) for (const image of entry.images) assert.not.match(image, /:latest$/, image);
+  for (const entry of Object.values(podNetworks))
+    for (const image of entry.images) assert.not.match(image, /:latest$/, image);
 });
 
 list('an unknown pod network or a malformed repository is refused, naming the field', () => {
@@ -49,8 +58,14 @@ list('an unknown pod network or a malformed repository is refused, naming the fi
     }
   };
   refused(() => imageList({ kubernetesVersion: '1.33.2', podNetwork: 'calico' }), 'podNetwork');
-  refused(() => imageList({ kubernetesVersion: '1.33.2', imageRepository: 'Mirror.example.com/K8s' }), 'imageRepository');
-  refused(() => imageList({ kubernetesVersion: '1.33.2', imageRepository: 'mirror.example.com/k8s/' }), 'imageRepository');
+  refused(
+    () => imageList({ kubernetesVersion: '1.33.2', imageRepository: 'Mirror.example.com/K8s' }),
+    'imageRepository',
+  );
+  refused(
+    () => imageList({ kubernetesVersion: '1.33.2', imageRepository: 'mirror.example.com/k8s/' }),
+    'imageRepository',
+  );
   refused(() => imageList({ kubernetesVersion: '1.29.0' }), 'kubernetesVersion');
 });
 

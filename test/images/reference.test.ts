@@ -17,10 +17,22 @@ references('a bare name is a docker.io library image at latest', () => {
 });
 
 references('a first component with a dot, a port or localhost is the registry', () => {
-  assert.equal(parseReference('registry.k8s.io/coredns/coredns:v1.12.0'), { registry: 'registry.k8s.io', repository: 'coredns/coredns', tag: 'v1.12.0' });
-  assert.equal(parseReference('127.0.0.1:5000/k8s/pause:3.10'), { registry: '127.0.0.1:5000', repository: 'k8s/pause', tag: '3.10' });
+  assert.equal(parseReference('registry.k8s.io/coredns/coredns:v1.12.0'), {
+    registry: 'registry.k8s.io',
+    repository: 'coredns/coredns',
+    tag: 'v1.12.0',
+  });
+  assert.equal(parseReference('127.0.0.1:5000/k8s/pause:3.10'), {
+    registry: '127.0.0.1:5000',
+    repository: 'k8s/pause',
+    tag: '3.10',
+  });
   assert.equal(parseReference('localhost/pause'), { registry: 'localhost', repository: 'pause', tag: 'latest' });
-  assert.equal(parseReference('flannel-io/flannel:v0.28.9'), { registry: 'docker.io', repository: 'flannel-io/flannel', tag: 'v0.28.9' });
+  assert.equal(parseReference('flannel-io/flannel:v0.28.9'), {
+    registry: 'docker.io',
+    repository: 'flannel-io/flannel',
+    tag: 'v0.28.9',
+  });
 });
 
 references('a digest names the image whatever the tag, as containerd files it', () => {
@@ -28,7 +40,11 @@ references('a digest names the image whatever the tag, as containerd files it', 
   assert.equal(both, { registry: 'ghcr.io', repository: 'kube-vip/kube-vip', tag: 'v1.2.4', digest: DIGEST });
   assert.is(formatReference(both), `ghcr.io/kube-vip/kube-vip:v1.2.4@${DIGEST}`);
   assert.is(containerdName(both), `ghcr.io/kube-vip/kube-vip@${DIGEST}`);
-  assert.equal(parseReference(`pause@${DIGEST}`), { registry: 'docker.io', repository: 'library/pause', digest: DIGEST });
+  assert.equal(parseReference(`pause@${DIGEST}`), {
+    registry: 'docker.io',
+    repository: 'library/pause',
+    digest: DIGEST,
+  });
 });
 
 references('malformed references are refused with what is wrong', () => {
@@ -52,12 +68,27 @@ references('malformed references are refused with what is wrong', () => {
 });
 
 references('a Bearer challenge yields realm, service and scope', () => {
-  assert.equal(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"'), {
-    scheme: 'bearer',
-    params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull' },
+  assert.equal(
+    parseChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
+    ),
+    {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/busybox:pull',
+      },
+    },
+  );
+  assert.equal(parseChallenge('Basic realm="Registry Realm"'), {
+    scheme: 'basic',
+    params: { realm: 'Registry Realm' },
   });
-  assert.equal(parseChallenge('Basic realm="Registry Realm"'), { scheme: 'basic', params: { realm: 'Registry Realm' } });
-  assert.equal(parseChallenge('Bearer realm=https://r.example/t, service="a \\"quoted\\" name"').params, { realm: 'https://r.example/t', service: 'a "quoted" name' });
+  assert.equal(parseChallenge('Bearer realm=https://r.example/t, service="a \\"quoted\\" name"').params, {
+    realm: 'https://r.example/t',
+    service: 'a "quoted" name',
+  });
 });
 
 references('platform selection follows containerd: linux only, arm64 v8 equals no variant', () => {
@@ -75,7 +106,11 @@ references('platform selection follows containerd: linux only, arm64 v8 equals n
   assert.not.ok(platformMatches(entry('arm', 'v7').platform, 'arm64'));
   assert.not.ok(platformMatches(entry('amd64', 'v3').platform, 'amd64'));
   const attestation = entry('unknown', undefined, 'unknown');
-  assert.equal(selectManifest([attestation, entry('arm', 'v7'), entry('arm64', 'v8')], 'arm64')?.platform, { os: 'linux', architecture: 'arm64', variant: 'v8' });
+  assert.equal(selectManifest([attestation, entry('arm', 'v7'), entry('arm64', 'v8')], 'arm64')?.platform, {
+    os: 'linux',
+    architecture: 'arm64',
+    variant: 'v8',
+  });
   assert.is(selectManifest([attestation, entry('arm', 'v7')], 'arm64'), undefined);
   assert.equal(parseArches('amd64, arm64,amd64'), ['amd64', 'arm64']);
   assert.throws(() => parseArches('amd64,riscv64'), /riscv64/);
@@ -85,10 +120,21 @@ references('manifests: schema 1 and non-image artifacts are refused by name', ()
   const where = 'example.com/x:1';
   assert.throws(() => parseImageDocument(Buffer.from('{"schemaVersion":1,"name":"x"}'), undefined, where), /schema 1/);
   assert.throws(
-    () => parseImageDocument(Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.cncf.helm.chart.v1+json"}'), undefined, where),
+    () =>
+      parseImageDocument(
+        Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.cncf.helm.chart.v1+json"}'),
+        undefined,
+        where,
+      ),
     /not an image/,
   );
-  const index = parseImageDocument(Buffer.from(`{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${DIGEST}","size":3}]}`), 'application/vnd.oci.image.index.v1+json', where);
+  const index = parseImageDocument(
+    Buffer.from(
+      `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${DIGEST}","size":3}]}`,
+    ),
+    'application/vnd.oci.image.index.v1+json',
+    where,
+  );
   assert.is(index.kind, 'index');
 });
 

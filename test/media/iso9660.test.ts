@@ -76,7 +76,9 @@ isoSuite('blkid sees an iso9660 file system labelled cidata, as cloud-init searc
 isoSuite('readers without Joliet see unique 8.3 names', () => {
   withIso(MANY, (iso) => {
     const listing = execFileSync('isoinfo', ['-l', '-i', iso], { encoding: 'utf8' });
-    const names = [...listing.matchAll(/\]\s+(\S+)\s*$/gm)].map((match) => match[1]!).filter((name) => name !== '.' && name !== '..');
+    const names = [...listing.matchAll(/\]\s+(\S+)\s*$/gm)]
+      .map((match) => match[1]!)
+      .filter((name) => name !== '.' && name !== '..');
     assert.is(names.length, MANY.length);
     assert.is(new Set(names).size, names.length);
     assert.ok(names.includes('USER_DAT.;1'));
@@ -85,7 +87,9 @@ isoSuite('readers without Joliet see unique 8.3 names', () => {
 });
 
 isoSuite('deterministic: the same files give the same bytes', () => {
-  assert.ok(writeIso9660({ volumeId: 'cidata', files: MANY }).equals(writeIso9660({ volumeId: 'cidata', files: MANY })));
+  assert.ok(
+    writeIso9660({ volumeId: 'cidata', files: MANY }).equals(writeIso9660({ volumeId: 'cidata', files: MANY })),
+  );
 });
 
 isoSuite('bad volume ids and file names are refused with what to use', () => {

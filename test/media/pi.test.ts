@@ -1,5 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,10 +26,14 @@ const BOOT_SECTORS = 65536;
 const BOOT_OFFSET = BOOT_START * SECTOR;
 const MTOOLS = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
 
-const UBUNTU_CMDLINE = 'console=serial0,115200 dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc quiet splash\n';
-const UBUNTU_CONFIG = '[all]\nkernel=vmlinuz\ncmdline=cmdline.txt\ninitramfs initrd.img followkernel\n\n[pi4]\nmax_framebuffers=2\narm_boost=1\n\n[all]\ndtparam=audio=on\n# Config settings specific to arm64\narm_64bit=1\ndtoverlay=dwc2\n';
-const PIOS_CMDLINE = 'console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes rootwait quiet';
-const PIOS_CONFIG = '# For more options and information see\n# http://rpf.io/configtxt\ndtparam=audio=on\ncamera_auto_detect=1\ndisplay_auto_detect=1\nauto_initramfs=1\ndtoverlay=vc4-kms-v3d\nmax_framebuffers=2\ndisable_fw_kms_setup=1\n\n# Run in 64-bit mode\narm_64bit=1\n\n[all]\n';
+const UBUNTU_CMDLINE =
+  'console=serial0,115200 dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc quiet splash\n';
+const UBUNTU_CONFIG =
+  '[all]\nkernel=vmlinuz\ncmdline=cmdline.txt\ninitramfs initrd.img followkernel\n\n[pi4]\nmax_framebuffers=2\narm_boost=1\n\n[all]\ndtparam=audio=on\n# Config settings specific to arm64\narm_64bit=1\ndtoverlay=dwc2\n';
+const PIOS_CMDLINE =
+  'console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes rootwait quiet';
+const PIOS_CONFIG =
+  '# For more options and information see\n# http://rpf.io/configtxt\ndtparam=audio=on\ncamera_auto_detect=1\ndisplay_auto_detect=1\nauto_initramfs=1\ndtoverlay=vc4-kms-v3d\nmax_framebuffers=2\ndisable_fw_kms_setup=1\n\n# Run in 64-bit mode\narm_64bit=1\n\n[all]\n';
 const PIOS32_CONFIG = PIOS_CONFIG.replace('# Run in 64-bit mode\narm_64bit=1\n', '');
 
 interface ImageSpec {
@@ -31,17 +45,35 @@ interface ImageSpec {
 const UBUNTU: ImageSpec = {
   table: 'dos',
   label: 'system-boot',
-  files: { 'cmdline.txt': UBUNTU_CMDLINE, 'config.txt': UBUNTU_CONFIG, vmlinuz: 'kernel', 'initrd.img': 'initrd', 'user-data': '#cloud-config\n# the image\'s default\n' },
+  files: {
+    'cmdline.txt': UBUNTU_CMDLINE,
+    'config.txt': UBUNTU_CONFIG,
+    vmlinuz: 'kernel',
+    'initrd.img': 'initrd',
+    'user-data': "#cloud-config\n# the image's default\n",
+  },
 };
 const PIOS: ImageSpec = {
   table: 'gpt',
   label: 'bootfs',
-  files: { 'cmdline.txt': PIOS_CMDLINE, 'config.txt': PIOS_CONFIG, 'kernel8.img': 'kernel', 'kernel_2712.img': 'kernel' },
+  files: {
+    'cmdline.txt': PIOS_CMDLINE,
+    'config.txt': PIOS_CONFIG,
+    'kernel8.img': 'kernel',
+    'kernel_2712.img': 'kernel',
+  },
 };
 const PIOS_32: ImageSpec = {
   table: 'dos',
   label: 'bootfs',
-  files: { 'cmdline.txt': PIOS_CMDLINE, 'config.txt': PIOS32_CONFIG, 'kernel.img': 'k', 'kernel7.img': 'k', 'kernel7l.img': 'k', 'kernel8.img': 'k' },
+  files: {
+    'cmdline.txt': PIOS_CMDLINE,
+    'config.txt': PIOS32_CONFIG,
+    'kernel.img': 'k',
+    'kernel7.img': 'k',
+    'kernel7l.img': 'k',
+    'kernel8.img': 'k',
+  },
 };
 
 let generated: GeneratedOut;
@@ -57,9 +89,17 @@ function piImage(spec: ImageSpec): string {
       ? `label: dos\nstart=${BOOT_START}, size=${BOOT_SECTORS}, type=c\nstart=${BOOT_START + BOOT_SECTORS}, type=83\n`
       : `label: gpt\nstart=${BOOT_START}, size=${BOOT_SECTORS}, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nstart=${BOOT_START + BOOT_SECTORS}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n`;
   execFileSync('sfdisk', ['-q', image], { input: table, stdio: ['pipe', 'pipe', 'pipe'] });
-  execFileSync('mkfs.vfat', ['-n', spec.label, '--offset', String(BOOT_START), image, String((BOOT_SECTORS * SECTOR) / 1024)], { stdio: 'pipe' });
+  execFileSync(
+    'mkfs.vfat',
+    ['-n', spec.label, '--offset', String(BOOT_START), image, String((BOOT_SECTORS * SECTOR) / 1024)],
+    { stdio: 'pipe' },
+  );
   for (const [name, content] of Object.entries(spec.files)) {
-    execFileSync('mcopy', ['-i', `${image}@@${BOOT_OFFSET}`, '-', `::${name}`], { input: content, env: MTOOLS, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('mcopy', ['-i', `${image}@@${BOOT_OFFSET}`, '-', `::${name}`], {
+      input: content,
+      env: MTOOLS,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
   return image;
 }
@@ -97,7 +137,10 @@ piSuite('Ubuntu image (MBR, system-boot): the three files, the memory cgroup onc
   const image = piImage(UBUNTU);
   const args = ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out];
   const first = await captured(() => mediaCommand(args));
-  assert.match(first.stdout, /partition 1 \(system-boot\): user-data, meta-data and network-config for pi-1; cmdline\.txt now has cgroup_enable=memory cgroup_memory=1/);
+  assert.match(
+    first.stdout,
+    /partition 1 \(system-boot\): user-data, meta-data and network-config for pi-1; cmdline\.txt now has cgroup_enable=memory cgroup_memory=1/,
+  );
   const nodeDir = join(generated.out, 'nodes/pi-1');
   const seedDir = join(generated.dir, 'pi-1-seed');
   mkdirSync(seedDir);
@@ -121,19 +164,30 @@ piSuite('Ubuntu image (MBR, system-boot): the three files, the memory cgroup onc
   assert.ok(seed.interfaces!.length > 0);
 });
 
-piSuite('Raspberry Pi OS image (GPT, bootfs): same files; a cmdline.txt without a final newline keeps none', async () => {
-  const image = piImage(PIOS);
-  await captured(() => mediaCommand(['pi', '--node', 'pi-1', '--image', image, '--from', generated.out]));
-  assert.ok(mtype(image, 'user-data').equals(readFileSync(join(generated.out, 'nodes/pi-1/user-data'))));
-  assert.is(mtype(image, 'cmdline.txt').toString(), `${PIOS_CMDLINE} cgroup_enable=memory cgroup_memory=1`);
-  fsckBootPartition(image);
-});
+piSuite(
+  'Raspberry Pi OS image (GPT, bootfs): same files; a cmdline.txt without a final newline keeps none',
+  async () => {
+    const image = piImage(PIOS);
+    await captured(() => mediaCommand(['pi', '--node', 'pi-1', '--image', image, '--from', generated.out]));
+    assert.ok(mtype(image, 'user-data').equals(readFileSync(join(generated.out, 'nodes/pi-1/user-data'))));
+    assert.is(mtype(image, 'cmdline.txt').toString(), `${PIOS_CMDLINE} cgroup_enable=memory cgroup_memory=1`);
+    fsckBootPartition(image);
+  },
+);
 
 piSuite('a 32-bit image is refused before anything is written', async () => {
   const image = piImage(PIOS_32);
-  await rejects(['pi', '--node', 'pi-1', '--image', image, '--from', generated.out], 'io', /partition 1 \(bootfs\) is a 32-bit \(armhf\) image: it has kernel\.img, kernel7\.img, kernel7l\.img; kubeseed needs a 64-bit \(arm64\) image/);
+  await rejects(
+    ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
+    'io',
+    /partition 1 \(bootfs\) is a 32-bit \(armhf\) image: it has kernel\.img, kernel7\.img, kernel7l\.img; kubeseed needs a 64-bit \(arm64\) image/,
+  );
   const noFlag = piImage({ ...PIOS, files: { ...PIOS.files, 'config.txt': PIOS32_CONFIG } });
-  await rejects(['pi', '--node', 'pi-1', '--image', noFlag, '--from', generated.out], 'io', /is a 32-bit \(armhf\) image: config\.txt does not set arm_64bit=1/);
+  await rejects(
+    ['pi', '--node', 'pi-1', '--image', noFlag, '--from', generated.out],
+    'io',
+    /is a 32-bit \(armhf\) image: config\.txt does not set arm_64bit=1/,
+  );
   const names = execFileSync('mdir', ['-b', '-i', `${image}@@${BOOT_OFFSET}`, '::'], { env: MTOOLS, encoding: 'utf8' });
   assert.not.match(names, /user-data/);
   assert.is(mtype(image, 'cmdline.txt').toString(), PIOS_CMDLINE);
@@ -141,18 +195,38 @@ piSuite('a 32-bit image is refused before anything is written', async () => {
 
 piSuite('an amd64 node and an Ignition node are refused, naming the spec field to change', async () => {
   const image = piImage(UBUNTU);
-  await rejects(['pi', '--node', 'w-1', '--image', image, '--from', generated.out], 'invalid-spec', /node w-1 is amd64, but a Raspberry Pi runs arm64 images; set arch: arm64 for w-1/);
-  await rejects(['pi', '--node', 'fc-1', '--image', image, '--from', generated.out], 'invalid-spec', /node fc-1 uses the ignition carrier/);
+  await rejects(
+    ['pi', '--node', 'w-1', '--image', image, '--from', generated.out],
+    'invalid-spec',
+    /node w-1 is amd64, but a Raspberry Pi runs arm64 images; set arch: arm64 for w-1/,
+  );
+  await rejects(
+    ['pi', '--node', 'fc-1', '--image', image, '--from', generated.out],
+    'invalid-spec',
+    /node fc-1 uses the ignition carrier/,
+  );
   assert.is(mtype(image, 'cmdline.txt').toString(), UBUNTU_CMDLINE);
 });
 
 piSuite('an image without a Pi boot partition, or still compressed, says what it found', async () => {
   const other = piImage({ ...UBUNTU, label: 'BOOT' });
-  await rejects(['pi', '--node', 'pi-1', '--image', other, '--from', generated.out], 'io', /no FAT partition labelled system-boot \(Ubuntu\) or bootfs \(Raspberry Pi OS\); found partition 1 labelled "BOOT"/);
+  await rejects(
+    ['pi', '--node', 'pi-1', '--image', other, '--from', generated.out],
+    'io',
+    /no FAT partition labelled system-boot \(Ubuntu\) or bootfs \(Raspberry Pi OS\); found partition 1 labelled "BOOT"/,
+  );
   const xz = join(generated.dir, 'ubuntu.img.xz');
   writeFileSync(xz, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]));
-  await rejects(['pi', '--node', 'pi-1', '--image', xz, '--from', generated.out], 'io', /is xz-compressed; decompress it first \(xz -dk /);
-  await rejects(['pi', '--node', 'pi-1', '--image', join(generated.dir, 'missing.img'), '--from', generated.out], 'io', /cannot read --image .*missing\.img: no such file/);
+  await rejects(
+    ['pi', '--node', 'pi-1', '--image', xz, '--from', generated.out],
+    'io',
+    /is xz-compressed; decompress it first \(xz -dk /,
+  );
+  await rejects(
+    ['pi', '--node', 'pi-1', '--image', join(generated.dir, 'missing.img'), '--from', generated.out],
+    'io',
+    /cannot read --image .*missing\.img: no such file/,
+  );
 });
 
 piSuite('without mtools the error says how to install it', async () => {
@@ -160,7 +234,11 @@ piSuite('without mtools the error says how to install it', async () => {
   const path = process.env.PATH;
   process.env.PATH = join(generated.dir, 'no-tools-here');
   try {
-    await rejects(['pi', '--node', 'pi-1', '--image', image, '--from', generated.out], 'io', /mtools is not installed .*apt-get install mtools/);
+    await rejects(
+      ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
+      'io',
+      /mtools is not installed .*apt-get install mtools/,
+    );
   } finally {
     process.env.PATH = path;
   }
@@ -177,7 +255,10 @@ piSuite('--boot-dir writes the same files into a mounted partition, idempotently
   for (const file of ['user-data', 'meta-data', 'network-config']) {
     assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(generated.out, 'nodes/pi-1', file))), file);
   }
-  assert.is(readFileSync(join(dir, 'cmdline.txt'), 'utf8'), UBUNTU_CMDLINE.replace(/\n$/, ' cgroup_enable=memory cgroup_memory=1\n'));
+  assert.is(
+    readFileSync(join(dir, 'cmdline.txt'), 'utf8'),
+    UBUNTU_CMDLINE.replace(/\n$/, ' cgroup_enable=memory cgroup_memory=1\n'),
+  );
   assert.equal(readdirSync(dir).sort(), ['cmdline.txt', 'config.txt', 'meta-data', 'network-config', 'user-data']);
 });
 
@@ -188,11 +269,23 @@ piSuite('usage: exactly one of --image and --boot-dir, and --node', async () => 
 });
 
 piSuite('withMemoryCgroup: only missing flags, on the first line, before init arguments', () => {
-  assert.is(withMemoryCgroup('root=/dev/mmcblk0p2 rootwait\n'), 'root=/dev/mmcblk0p2 rootwait cgroup_enable=memory cgroup_memory=1\n');
+  assert.is(
+    withMemoryCgroup('root=/dev/mmcblk0p2 rootwait\n'),
+    'root=/dev/mmcblk0p2 rootwait cgroup_enable=memory cgroup_memory=1\n',
+  );
   assert.is(withMemoryCgroup('root=x cgroup_memory=1\r\n'), 'root=x cgroup_memory=1 cgroup_enable=memory\r\n');
-  assert.is(withMemoryCgroup('root=x cgroup_enable=memory cgroup_memory=1'), 'root=x cgroup_enable=memory cgroup_memory=1');
-  assert.is(withMemoryCgroup('root=x quiet -- single\n'), 'root=x quiet cgroup_enable=memory cgroup_memory=1 -- single\n');
-  assert.is(withMemoryCgroup('root=x  \nsecond line\n'), 'root=x cgroup_enable=memory cgroup_memory=1  \nsecond line\n');
+  assert.is(
+    withMemoryCgroup('root=x cgroup_enable=memory cgroup_memory=1'),
+    'root=x cgroup_enable=memory cgroup_memory=1',
+  );
+  assert.is(
+    withMemoryCgroup('root=x quiet -- single\n'),
+    'root=x quiet cgroup_enable=memory cgroup_memory=1 -- single\n',
+  );
+  assert.is(
+    withMemoryCgroup('root=x  \nsecond line\n'),
+    'root=x cgroup_enable=memory cgroup_memory=1  \nsecond line\n',
+  );
   assert.is(withMemoryCgroup(''), 'cgroup_enable=memory cgroup_memory=1');
   // A flag that merely contains the text does not count.
   assert.is(withMemoryCgroup('xcgroup_memory=1'), 'xcgroup_memory=1 cgroup_enable=memory cgroup_memory=1');

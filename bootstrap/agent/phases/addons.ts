@@ -22,15 +22,22 @@ interface Rendered {
 
 async function render(ctx: PhaseContext, addon: AddonRef): Promise<Rendered> {
   const what = `add-on ${addon.name} ${addon.version}`;
-  if (!PATH_SEGMENT.test(addon.version)) throw new KubeseedError('invalid-bundle', `${what}: the version must be a plain name, not a path`);
+  if (!PATH_SEGMENT.test(addon.version))
+    throw new KubeseedError('invalid-bundle', `${what}: the version must be a plain name, not a path`);
   const shipped = `${TEMPLATES_DIR}/${addon.name}/${addon.version}/manifest.yaml`;
   const template = addon.manifest ?? (await ctx.host.readFile(shipped));
   if (template === undefined) {
-    throw new KubeseedError('io', `${what}: ${shipped} is missing and the bundle carries no inline manifest; use a machine image with the template or regenerate the bundle with it inline`);
+    throw new KubeseedError(
+      'io',
+      `${what}: ${shipped} is missing and the bundle carries no inline manifest; use a machine image with the template or regenerate the bundle with it inline`,
+    );
   }
   const actual = createHash('sha256').update(template, 'utf8').digest('hex');
   if (actual !== addon.sha256) {
-    throw new KubeseedError('io', `${what}: the template has sha256 ${actual}, the bundle expects ${addon.sha256}: the machine image and the bundle disagree on the template`);
+    throw new KubeseedError(
+      'io',
+      `${what}: the template has sha256 ${actual}, the bundle expects ${addon.sha256}: the machine image and the bundle disagree on the template`,
+    );
   }
   return { addon, path: `${ADDONS_DIR}/${addon.name}.yaml`, content: renderTemplate(what, template, addon.parameters) };
 }

@@ -13,7 +13,11 @@ export const finish: Phase = {
       .filter((phase) => phase.name !== 'finish')
       .filter((phase) => !['done', 'skipped'].includes(journal.record(phase.name).status))
       .map((phase) => `${phase.name} (${journal.record(phase.name).status})`);
-    if (unfinished.length > 0) throw new KubeseedError('command-failed', `not every phase is done: ${unfinished.join(', ')}; run \`kubeseed-boot run\``);
+    if (unfinished.length > 0)
+      throw new KubeseedError(
+        'command-failed',
+        `not every phase is done: ${unfinished.join(', ')}; run \`kubeseed-boot run\``,
+      );
     const { cluster, node } = ctx.bundle;
     await journal.complete();
     const status = {

@@ -21,7 +21,9 @@ function modulesFile(): string {
 }
 
 function sysctlFile(ctx: PhaseContext): string {
-  return `${OWNED_HEADER}\n${sysctls(ctx).map((key) => `${key} = 1`).join('\n')}\n`;
+  return `${OWNED_HEADER}\n${sysctls(ctx)
+    .map((key) => `${key} = 1`)
+    .join('\n')}\n`;
 }
 
 /** A container (or a kernel with the module built in) cannot modprobe; a module already present is enough. */
@@ -29,7 +31,8 @@ async function loadModule(ctx: PhaseContext, name: string): Promise<void> {
   const argv = ['modprobe', name];
   const result = await runCommand(ctx, argv, { timeoutMs: 60_000 });
   if (result.code === 0) return;
-  if ((await ctx.host.stat(`/sys/module/${name}`)) === undefined) throw new KubeseedError('command-failed', describeFailure(argv, result));
+  if ((await ctx.host.stat(`/sys/module/${name}`)) === undefined)
+    throw new KubeseedError('command-failed', describeFailure(argv, result));
   ctx.log.warn(`${describeFailure(argv, result)}; the module is loaded already, continuing`);
 }
 
@@ -43,7 +46,8 @@ async function applySysctls(ctx: PhaseContext): Promise<void> {
     const value = await ctx.host.readFile(`/proc/sys/${key.replaceAll('.', '/')}`);
     if (value?.trim() !== '1') wrong.push(key);
   }
-  if (wrong.length > 0) throw new KubeseedError('command-failed', `${describeFailure(argv, result)}; not in effect: ${wrong.join(', ')}`);
+  if (wrong.length > 0)
+    throw new KubeseedError('command-failed', `${describeFailure(argv, result)}; not in effect: ${wrong.join(', ')}`);
   ctx.log.warn(`${describeFailure(argv, result)}; the settings kubeseed needs are in effect, continuing`);
 }
 

@@ -19,7 +19,10 @@ async function verify(ctx: PhaseContext, archive: ImageArchive): Promise<void> {
   for await (const chunk of ctx.host.readStream(archive.path)) hash.update(chunk);
   const actual = hash.digest('hex');
   if (actual !== archive.sha256) {
-    throw new KubeseedError('io', `image archive ${archive.path} has sha256 ${actual}, the bundle expects ${archive.sha256}: the archive is damaged or not the one the bundle was made for`);
+    throw new KubeseedError(
+      'io',
+      `image archive ${archive.path} has sha256 ${actual}, the bundle expects ${archive.sha256}: the archive is damaged or not the one the bundle was made for`,
+    );
   }
 }
 
@@ -58,8 +61,14 @@ async function imagesConfigPath(ctx: PhaseContext): Promise<string> {
 
 /** Before kubeadm touches anything: every image it, the add-ons and containerd's sandbox need is here. */
 async function checkComplete(ctx: PhaseContext): Promise<void> {
-  const listed = await mustRun(ctx, ['kubeadm', 'config', 'images', 'list', '--config', await imagesConfigPath(ctx)], { timeoutMs: 5 * 60_000 });
-  const required = [...parseCtrImagesList(listed.stdout), ...ctx.bundle.images.required, ctx.bundle.runtime.sandboxImage];
+  const listed = await mustRun(ctx, ['kubeadm', 'config', 'images', 'list', '--config', await imagesConfigPath(ctx)], {
+    timeoutMs: 5 * 60_000,
+  });
+  const required = [
+    ...parseCtrImagesList(listed.stdout),
+    ...ctx.bundle.images.required,
+    ctx.bundle.runtime.sandboxImage,
+  ];
   const present = parseCtrImagesList((await mustRun(ctx, ctr(ctx, 'images', 'ls', '-q'))).stdout);
   const missing = missingImages(required, present);
   if (missing.length === 0) {

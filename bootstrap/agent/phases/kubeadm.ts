@@ -83,7 +83,11 @@ export const kubeadm: Phase = {
     for (;;) {
       const failure = await attempt(ctx);
       if (failure === undefined) return;
-      if (failure.fatal) throw new KubeseedError('command-failed', `kubeadm rejected its configuration (fix the bundle and rerun): ${failure.message}`);
+      if (failure.fatal)
+        throw new KubeseedError(
+          'command-failed',
+          `kubeadm rejected its configuration (fix the bundle and rerun): ${failure.message}`,
+        );
       const delay = backoff.next();
       ctx.log.warn(`${failure.message}; trying again in ${(delay / 1000).toFixed(1)} s`);
       await ctx.retrying(failure.message);
@@ -91,6 +95,8 @@ export const kubeadm: Phase = {
     }
   },
   async isDone(ctx) {
-    return ctx.agent.journal.record('kubeadm').status === 'done' && (await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined;
+    return (
+      ctx.agent.journal.record('kubeadm').status === 'done' && (await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined
+    );
   },
 };

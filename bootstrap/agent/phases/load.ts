@@ -19,7 +19,8 @@ export const load: Phase = {
     const bundle = parseBundle(text);
     await ctx.agent.useBundle(bundle);
     const mode = (await ctx.host.stat(path))?.mode ?? 0;
-    if (mode & 0o077) ctx.log.warn(`${path} is readable by others (mode ${mode.toString(8)}); it holds secrets: make it 0600`);
+    if (mode & 0o077)
+      ctx.log.warn(`${path} is readable by others (mode ${mode.toString(8)}); it holds secrets: make it 0600`);
     ctx.log.info(
       `node ${bundle.node.name} (${bundle.node.role}, ${bundle.node.arch}) of cluster ${bundle.cluster.name}, Kubernetes ${bundle.cluster.kubernetesVersion}`,
     );

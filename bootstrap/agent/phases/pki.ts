@@ -17,7 +17,8 @@ export function isControlPlane(ctx: PhaseContext): boolean {
 export async function writeSharedPki(ctx: PhaseContext): Promise<void> {
   await ctx.host.makeDirectory(PKI_DIR, 0o700);
   await ctx.host.makeDirectory(`${PKI_DIR}/etcd`, 0o700);
-  for (const file of sharedPkiFiles(ctx.bundle)) await ctx.host.writeFile(`${PKI_DIR}/${file.path}`, file.content, modeOf(file.path));
+  for (const file of sharedPkiFiles(ctx.bundle))
+    await ctx.host.writeFile(`${PKI_DIR}/${file.path}`, file.content, modeOf(file.path));
 }
 
 async function sharedPkiInPlace(ctx: PhaseContext): Promise<boolean> {

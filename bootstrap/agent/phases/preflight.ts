@@ -24,15 +24,24 @@ async function checkMachine(ctx: PhaseContext, problems: Problem[]): Promise<voi
   const facts = await ctx.host.machine();
   const arch = KERNEL_ARCH[facts.arch];
   if (arch !== node.arch) {
-    problems.push({ path: 'arch', message: `this machine is ${facts.arch}, the bundle is for ${node.arch}: use the ${node.arch} image or fix node.arch` });
+    problems.push({
+      path: 'arch',
+      message: `this machine is ${facts.arch}, the bundle is for ${node.arch}: use the ${node.arch} image or fix node.arch`,
+    });
   }
   if (node.role !== 'worker') {
     if (facts.cpus < CONTROL_PLANE_CPUS) {
-      problems.push({ path: 'cpus', message: `a control plane needs at least ${CONTROL_PLANE_CPUS} CPUs; this machine has ${facts.cpus}` });
+      problems.push({
+        path: 'cpus',
+        message: `a control plane needs at least ${CONTROL_PLANE_CPUS} CPUs; this machine has ${facts.cpus}`,
+      });
     }
     const mib = Math.floor(facts.memoryBytes / 1024 / 1024);
     if (mib < CONTROL_PLANE_MEMORY_MIB) {
-      problems.push({ path: 'memory', message: `a control plane needs at least ${CONTROL_PLANE_MEMORY_MIB} MiB of memory; this machine has ${mib} MiB` });
+      problems.push({
+        path: 'memory',
+        message: `a control plane needs at least ${CONTROL_PLANE_MEMORY_MIB} MiB of memory; this machine has ${mib} MiB`,
+      });
     }
   }
 }
@@ -42,7 +51,10 @@ async function checkExecutables(ctx: PhaseContext, problems: Problem[]): Promise
   const missing: string[] = [];
   for (const name of names) if ((await ctx.host.findExecutable(name)) === undefined) missing.push(name);
   if (missing.length > 0) {
-    problems.push({ path: 'executables', message: `not found on PATH: ${missing.join(', ')}; the machine image must carry them` });
+    problems.push({
+      path: 'executables',
+      message: `not found on PATH: ${missing.join(', ')}; the machine image must carry them`,
+    });
   }
   return !missing.includes('kubeadm');
 }
@@ -53,7 +65,10 @@ async function checkKubeadmVersion(ctx: PhaseContext, problems: Problem[]): Prom
   const output = (await mustRun(ctx, ['kubeadm', 'version', '-o', 'short'], { timeoutMs: 60_000 })).stdout.trim();
   const found = minor(output);
   if (found === undefined) {
-    problems.push({ path: 'kubeadm', message: `cannot read the version from \`kubeadm version -o short\`: ${JSON.stringify(output)}` });
+    problems.push({
+      path: 'kubeadm',
+      message: `cannot read the version from \`kubeadm version -o short\`: ${JSON.stringify(output)}`,
+    });
   } else if (found !== minor(wanted)) {
     problems.push({
       path: 'kubeadm',
@@ -65,18 +80,27 @@ async function checkKubeadmVersion(ctx: PhaseContext, problems: Problem[]): Prom
 async function checkCgroups(ctx: PhaseContext, problems: Problem[]): Promise<void> {
   const controllers = await ctx.host.readFile(CGROUP_CONTROLLERS);
   if (controllers === undefined) {
-    problems.push({ path: 'cgroups', message: `${CGROUP_CONTROLLERS} is missing: the kubelet needs cgroup v2 (boot with systemd.unified_cgroup_hierarchy=1)` });
+    problems.push({
+      path: 'cgroups',
+      message: `${CGROUP_CONTROLLERS} is missing: the kubelet needs cgroup v2 (boot with systemd.unified_cgroup_hierarchy=1)`,
+    });
   } else if (!controllers.split(/\s+/).includes('memory')) {
     problems.push({
       path: 'cgroups',
-      message: 'the memory cgroup controller is off: add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (cmdline.txt on a Raspberry Pi)',
+      message:
+        'the memory cgroup controller is off: add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (cmdline.txt on a Raspberry Pi)',
     });
   }
 }
 
 async function noteSwap(ctx: PhaseContext): Promise<void> {
-  const swaps = (await ctx.host.readFile('/proc/swaps'))?.split('\n').slice(1).filter((line) => line.trim() !== '') ?? [];
-  if (swaps.length > 0) ctx.log.info(`swap is on (${swaps.length} device${swaps.length === 1 ? '' : 's'}); the host phase turns it off`);
+  const swaps =
+    (await ctx.host.readFile('/proc/swaps'))
+      ?.split('\n')
+      .slice(1)
+      .filter((line) => line.trim() !== '') ?? [];
+  if (swaps.length > 0)
+    ctx.log.info(`swap is on (${swaps.length} device${swaps.length === 1 ? '' : 's'}); the host phase turns it off`);
 }
 
 export const preflight: Phase = {
@@ -88,7 +112,11 @@ export const preflight: Phase = {
     if (await checkExecutables(ctx, problems)) await checkKubeadmVersion(ctx, problems);
     await checkCgroups(ctx, problems);
     if (problems.length > 0) {
-      throw new KubeseedError('preflight', `this machine cannot become node ${ctx.bundle.node.name} (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+      throw new KubeseedError(
+        'preflight',
+        `this machine cannot become node ${ctx.bundle.node.name} (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+        problems,
+      );
     }
     await noteSwap(ctx);
     await waitForSaneClock(ctx);
