@@ -1,9 +1,9 @@
-// What the single-file binary costs against running the bundle with an installed node:
+// What the single-file binary costs against running the agent script with an installed node:
 // start-up time of `version` (median of interleaved runs) and the size a machine image
 // carries, raw and xz -6. `node --import tsx bench/agent-binary.ts [RUNS]` runs it alone.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import { ensureAgentBuild } from '../images/agent-binary/ensure.ts';
 import { fileSize, formatBytes, xzSize } from '../images/agent-binary/sizes.ts';
 import { AGENT_ARCHES, hostArch, type AgentArch } from '../images/agent-binary/targets.ts';
@@ -13,8 +13,8 @@ export interface AgentBinaryBench {
   /** Median wall time of `kubeseed-boot-linux-<host arch> version`. */
   binaryMs: number;
   /** Median wall time of `node dist/kubeseed-boot.cjs version` with this process's node. */
-  bundleMs: number;
-  /** binaryMs / bundleMs. */
+  scriptMs: number;
+  /** binaryMs / scriptMs. */
   ratio: number;
   sizes: Record<AgentArch, { bytes: number; xzBytes: number }>;
 }
@@ -39,14 +39,14 @@ export async function benchAgentBinary(runs = 15): Promise<AgentBinaryBench> {
   const { NODE_OPTIONS: _options, ...env } = process.env;
   const binary = build.binaries[hostArch()];
   const binaryTimes: number[] = [];
-  const bundleTimes: number[] = [];
+  const scriptTimes: number[] = [];
   // One unmeasured round warms the page cache; interleaving spreads any drift over both.
   for (let round = 0; round <= runs; round++) {
     const binaryMs = timeRun(binary, ['version'], env);
-    const bundleMs = timeRun(process.execPath, [build.bundle, 'version'], env);
+    const scriptMs = timeRun(process.execPath, [build.script, 'version'], env);
     if (round > 0) {
       binaryTimes.push(binaryMs);
-      bundleTimes.push(bundleMs);
+      scriptTimes.push(scriptMs);
     }
   }
   const sizeEntries = await Promise.all(
@@ -58,14 +58,14 @@ export async function benchAgentBinary(runs = 15): Promise<AgentBinaryBench> {
   const result: AgentBinaryBench = {
     runs,
     binaryMs: median(binaryTimes),
-    bundleMs: median(bundleTimes),
-    ratio: median(binaryTimes) / median(bundleTimes),
+    scriptMs: median(scriptTimes),
+    ratio: median(binaryTimes) / median(scriptTimes),
     sizes: Object.fromEntries(sizeEntries) as AgentBinaryBench['sizes'],
   };
   console.log(`agent binary: \`version\`, median of ${runs} runs`);
   console.log(`  kubeseed-boot-linux-${hostArch()}   ${result.binaryMs.toFixed(1)} ms`);
   console.log(
-    `  node ${process.version} kubeseed-boot.cjs   ${result.bundleMs.toFixed(1)} ms   (binary/bundle ${result.ratio.toFixed(2)})`,
+    `  node ${process.version} kubeseed-boot.cjs   ${result.scriptMs.toFixed(1)} ms   (binary/bundle ${result.ratio.toFixed(2)})`,
   );
   for (const arch of AGENT_ARCHES) {
     const { bytes, xzBytes } = result.sizes[arch];

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAgentBuild } from '../images/agent-binary/ensure.ts';
 import { hostArch } from '../images/agent-binary/targets.ts';
-import { cleanup, findCall, makeBundle, makeFixture } from '../test/agent/helpers.ts';
+import { cleanup, findCall, makeBundle, makeFixture } from '../test/bootstrap/helpers.ts';
 
 const RUNS = 7;
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BundleResult, bundleImages } from '../images/bundle.ts';
+import { type ArchiveResult, archiveImages } from '../images/image-archive.ts';
 import { formatBytes } from '../images/progress.ts';
 import { RegistryClient } from '../images/registry/client.ts';
 import { startContainerd } from '../test/helpers/containerd.ts';
@@ -50,16 +50,16 @@ export async function benchImages(rounds = ROUNDS): Promise<ImagesBench> {
     await Promise.all(images.map((image, n) => pushLayout(image.layout, '1.0', references[n]!)));
     containerd = await startContainerd();
     const client = new RegistryClient({ insecure: true });
-    const one = await bundleImages({
+    const one = await archiveImages({
       images: references,
       arches: ['amd64'],
       output: join(dir, 'all', 'images.tar'),
       client,
     });
-    const perImage: BundleResult[] = [];
+    const perImage: ArchiveResult[] = [];
     for (const [n, reference] of references.entries()) {
       perImage.push(
-        await bundleImages({
+        await archiveImages({
           images: [reference],
           arches: ['amd64'],
           output: join(dir, `image-${n}`, 'images.tar'),

@@ -19,7 +19,7 @@ import { connect } from 'node:net';
 import { constants as osConstants, cpus, machine, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { KubeseedError } from './errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, MachineFacts } from './host.ts';
 
 export const ROOT_ENV = 'KUBESEED_BOOT_ROOT';

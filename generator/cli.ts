@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { KubeseedError, formatError } from '../bootstrap/errors.ts';
+import { KubeseedError, formatError } from '../core/errors.ts';
 import { PLATFORMS, findPlatform } from './carriers/size-budgets.ts';
-import { IMAGES_USAGE, imagesCommand } from '../images/bundle-command.ts';
+import { IMAGES_USAGE, imagesCommand } from '../images/archive-command.ts';
 import { generate } from './generate.ts';
 import { MEDIA_USAGE, mediaCommand } from './media-command.ts';
 import { podNetworkTemplate } from './pod-network-template.ts';

@@ -3,7 +3,7 @@
 import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import { loadNodeOutputs } from './media/node-outputs.ts';
 import { MEMORY_CGROUP_FLAGS, writePiBootDir, writePiImage } from './media/pi.ts';
 import { buildSeedIso, SEED_VOLUME_ID } from './media/seed.ts';

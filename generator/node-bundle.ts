@@ -11,9 +11,9 @@ import {
   type BundledPkiFile,
   type NodeBundle,
   type PkiFile,
-} from '../bootstrap/bundle.ts';
-import { compactRsaKey } from '../bootstrap/rsa-key.ts';
-import { sandboxImage } from '../images/kubernetes-versions.ts';
+} from '../core/node-bundle.ts';
+import { compactRsaKey } from '../core/rsa-key.ts';
+import { sandboxImage } from '../core/kubernetes-versions.ts';
 import { CRI_SOCKET } from './kubeadm/node-registration.ts';
 import { renderKubeadmConfig } from './kubeadm/render.ts';
 import { caCertHash } from './pki/ca-hash.ts';

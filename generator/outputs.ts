@@ -1,8 +1,8 @@
 // Everything `kubeseed generate` writes besides the state: one bundle and one carrier per
 // node, admin.conf and nodes.json. Pure: spec + state in, files out, so the same inputs
 // give byte-identical outputs.
-import { renderBundle } from '../bootstrap/bundle.ts';
-import { KubeseedError, type Problem } from '../bootstrap/errors.ts';
+import { renderBundle } from '../core/node-bundle.ts';
+import { KubeseedError, type Problem } from '../core/errors.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
 import { renderIgnition } from './carriers/ignition.ts';
 import { networkConfig, nocloudMetaData } from './carriers/nocloud.ts';

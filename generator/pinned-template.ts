@@ -1,7 +1,7 @@
 // Reads a file from templates/ as shipped with kubeseed, refusing one that no longer
 // matches the sha256 the catalogue pins: machines verify the same hash.
 import { readFileSync } from 'node:fs';
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import { sha256Hex, type TemplateFile } from '../templates/index.ts';
 
 export function readPinnedTemplate(entry: TemplateFile): string {

@@ -1,5 +1,5 @@
 // Resolves a spec's podNetwork name to its pinned template.
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import { podNetworks } from '../templates/index.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
 import { readPinnedTemplate } from './pinned-template.ts';

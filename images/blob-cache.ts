@@ -1,11 +1,11 @@
-// Where `images bundle` keeps what it has pulled until the archive is written: one file per
+// Where `images archive` keeps what it has pulled until the archive is written: one file per
 // blob, named by digest (`sha256/<hex>`, as in an OCI layout). A file only gets its name
 // once its sha256 is verified (RegistryClient.downloadBlob, putVerified), so an interrupted
 // run resumes by skipping every blob already there.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 
 export class BlobCache {
   /** Concurrent pulls of images that share a manifest or config must not write one file twice. */

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeseedError, formatError } from '../bootstrap/errors.ts';
+import { KubeseedError, formatError } from '../core/errors.ts';
 import { buildAgent, type AgentBuild } from './agent-binary/build.ts';
 import { NODE_VERSION } from './agent-binary/node-base.ts';
 import { fileSize, formatBytes, xzSize } from './agent-binary/sizes.ts';
@@ -17,7 +17,7 @@ const USAGE = `Usage: npm run build:agent -- [options]
 `;
 
 async function report(build: AgentBuild, seconds: number, withXz: boolean): Promise<void> {
-  const files = [build.bundle, ...Object.values(build.binaries)];
+  const files = [build.script, ...Object.values(build.binaries)];
   const rows = await Promise.all(
     files.map(async (path) => {
       const xz = withXz ? formatBytes(await xzSize(path)) : '-';

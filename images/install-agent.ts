@@ -8,7 +8,7 @@
 // It installs, under DIR:
 //   /usr/local/bin/kubeseed-boot                                the agent (0755)
 //   /etc/systemd/system/kubeseed-boot.service                   its unit, enabled for multi-user.target
-//   /usr/share/kubeseed/templates/NAME/VERSION/manifest.yaml    the add-on templates bundles refer to
+//   /usr/share/kubeseed/templates/NAME/VERSION/manifest.yaml    the add-on templates node bundles refer to
 //   /var/lib/kubeseed/images/FILE                               each air-gap archive given with --images
 // and prints each archive's path and sha256, which the node bundle names it by.
 // Templates and the unit are checked against templates/index.json before anything is
@@ -20,8 +20,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TEMPLATES_DIR } from '../bootstrap/agent/paths.ts';
-import { formatError, KubeseedError } from '../bootstrap/errors.ts';
+import { TEMPLATES_DIR } from '../bootstrap/paths.ts';
+import { formatError, KubeseedError } from '../core/errors.ts';
 import { podNetworks, systemdUnits, templateSha256Ok } from '../templates/index.ts';
 import { REPO_ROOT } from './agent-binary/paths.ts';
 import { AGENT_ARCHES, agentBinaryName, type AgentArch } from './agent-binary/targets.ts';
@@ -30,7 +30,7 @@ const USAGE = `Usage: node --import tsx images/install-agent.ts --root DIR [opti
   --root DIR       the image's root filesystem
   --arch ARCH      the image's architecture: ${AGENT_ARCHES.join(' or ')} (default amd64)
   --binary FILE    the agent binary (default dist/kubeseed-boot-linux-ARCH, which npm run build:agent makes)
-  --images FILE    an air-gap archive (kubeseed images bundle) to put in /var/lib/kubeseed/images; repeatable
+  --images FILE    an air-gap archive (kubeseed images archive) to put in /var/lib/kubeseed/images; repeatable
 `;
 
 const AGENT_PATH = '/usr/local/bin/kubeseed-boot';
@@ -143,7 +143,7 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** `kubeseed images bundle` writes FILE.sha256 beside FILE: a copy that went wrong is caught before the image ships. */
+/** `kubeseed images archive` writes FILE.sha256 beside FILE: a copy that went wrong is caught before the image ships. */
 async function installArchive(root: string, archive: string): Promise<void> {
   const path = `${ARCHIVE_DIR}/${basename(archive)}`;
   const recorded = existsSync(`${archive}.sha256`)

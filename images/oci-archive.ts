@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { KubeseedError } from '../bootstrap/errors.ts';
+import { KubeseedError } from '../core/errors.ts';
 import { type Descriptor, MEDIA_TYPES } from './registry/documents.ts';
 
 export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';

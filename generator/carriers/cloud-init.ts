@@ -3,7 +3,7 @@
 // gz+b64 encoding), which keeps a control plane's eight PEM files small enough for EC2.
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { BUNDLE_PATH } from '../../bootstrap/bundle.ts';
+import { BUNDLE_PATH } from '../../core/node-bundle.ts';
 
 export const CLOUD_CONFIG_HEADER = '#cloud-config\n';
 export const AGENT_UNIT = 'kubeseed-boot.service';

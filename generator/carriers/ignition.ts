@@ -3,8 +3,8 @@
 // enables its unit. Ignition writes all of it in the initramfs, before systemd starts the
 // real system: an invalid config or a download that does not match its hash stops the boot
 // there, so kubeseed-boot never runs from a half-written machine.
-import { KubeseedError } from '../../bootstrap/errors.ts';
-import { BUNDLE_PATH } from '../../bootstrap/bundle.ts';
+import { KubeseedError } from '../../core/errors.ts';
+import { BUNDLE_PATH } from '../../core/node-bundle.ts';
 import type { RemoteFile } from '../spec/types.ts';
 import { AGENT_UNIT, gzip } from './cloud-init.ts';
 

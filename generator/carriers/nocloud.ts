@@ -2,7 +2,7 @@
 // image or a Raspberry Pi boot partition: meta-data (instance identity) and
 // network-config (netplan-style version 2).
 import { stringify } from 'yaml';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import type { NodeSpec } from '../spec/types.ts';
 
 // cloud-init runs its per-instance modules (write_files among them) again only when the

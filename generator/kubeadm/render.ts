@@ -1,6 +1,6 @@
 // Renders the multi-document file one machine passes to `kubeadm init|join --config`.
 import { stringify } from 'yaml';
-import { KubeseedError, type Problem } from '../../bootstrap/errors.ts';
+import { KubeseedError, type Problem } from '../../core/errors.ts';
 import type { ClusterSpec, NodeSpec } from '../spec/types.ts';
 import { clusterConfiguration } from './cluster-configuration.ts';
 import { kubeletConfiguration, kubeProxyConfiguration } from './component-configuration.ts';

@@ -1,7 +1,7 @@
 // A FAT file system inside a disk image, read and written with mtools: no root, no loop
 // mount, and the image may be any file (or block device) with the partition at an offset.
 import { execFile } from 'node:child_process';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 const NOT_INSTALLED =
   'mtools is not installed (mcopy, mtype, mdir, mlabel): apt-get install mtools (dnf install mtools, brew install mtools)';

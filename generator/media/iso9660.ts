@@ -5,7 +5,7 @@
 // cloud-init mounts the seed with), libisofs and isoinfo read the Joliet names, and blkid
 // takes the label from the Joliet descriptor, so both descriptors carry the volume id.
 // Every timestamp is fixed, so the same files give the same bytes.
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 export interface IsoFile {
   name: string;

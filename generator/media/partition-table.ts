@@ -2,7 +2,7 @@
 // a protective MBR, its GPT. Raspberry Pi images use MBR; GPT is read for images (and
 // EEPROM-booted Pi 4/5 cards) that use it.
 import { open } from 'node:fs/promises';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 // Pi images and the GPTs written for them use 512-byte logical sectors.
 const SECTOR = 512;

@@ -4,7 +4,7 @@
 // line gains the memory cgroup, which Pi kernels leave off and the kubelet needs.
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import { FatImage } from './fat-image.ts';
 import { NOCLOUD_FILES, type NodeOutputs } from './node-outputs.ts';
 import { fatPartitions } from './partition-table.ts';

@@ -2,15 +2,15 @@
 // reports all problems together, each with its field path and line:column.
 import { isIP } from 'node:net';
 import { LineCounter, isCollection, parseDocument, type Document } from 'yaml';
-import { KubeseedError } from '../../bootstrap/errors.ts';
-import { Cursor, ProblemSink, yamlProblems, type Locate } from '../../bootstrap/fields.ts';
-import { SUPPORTED_MINORS } from '../../images/kubernetes-versions.ts';
+import { ARCHES, type Arch } from '../../core/arch.ts';
+import { KubeseedError } from '../../core/errors.ts';
+import { Cursor, ProblemSink, yamlProblems, type Locate } from '../../core/fields.ts';
+import { SUPPORTED_MINORS } from '../../core/kubernetes-versions.ts';
 import { contains, overlaps, parseCidr, type Cidr } from './cidr.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
 import { kubeletLabelProblem, labelValueProblem, qualifiedNameProblem } from './labels.ts';
 import { POD_NETWORKS, podSubnetProblems } from './pod-networks.ts';
 import {
-  ARCHES,
   CARRIERS,
   KEY_ALGORITHMS,
   NODE_ROLES,
@@ -19,7 +19,6 @@ import {
   TAINT_EFFECTS,
   type ClusterSpec,
   type Endpoint,
-  type Arch,
   type ImageArchiveSpec,
   type RegistryMirrorSpec,
   type KeyAlgorithm,
@@ -358,13 +357,11 @@ function readRegistries(cursor: Cursor): RegistryMirrorSpec[] {
           .item(index)
           .fail(`${JSON.stringify(mirror)} is not an http(s) URL such as https://mirror.local:5000`);
     });
-    const caCertificate = item
-      .field('caCertificate')
-      .string({
-        required: false,
-        pattern: PEM_CERTIFICATE,
-        expected: 'a PEM certificate (-----BEGIN CERTIFICATE-----)',
-      });
+    const caCertificate = item.field('caCertificate').string({
+      required: false,
+      pattern: PEM_CERTIFICATE,
+      expected: 'a PEM certificate (-----BEGIN CERTIFICATE-----)',
+    });
     const skipVerify = item.field('skipVerify').boolean({ required: false });
     if (host && mirrors.length > 0) {
       registries.push({
@@ -473,13 +470,11 @@ function validate(root: Cursor, warnings: string[]): ClusterSpec | undefined {
     POD_NETWORKS.map((network) => network.name),
     'flannel',
   );
-  const imageRepository = root
-    .field('imageRepository')
-    .string({
-      required: false,
-      pattern: IMAGE_REPOSITORY,
-      expected: 'a registry and path such as registry.local:5000/k8s',
-    });
+  const imageRepository = root.field('imageRepository').string({
+    required: false,
+    pattern: IMAGE_REPOSITORY,
+    expected: 'a registry and path such as registry.local:5000/k8s',
+  });
   const registries = readRegistries(root.field('registries'));
   const imageArchives = readImageArchives(root.field('imageArchives'));
   const agent = readRemoteFiles(root.field('agent'));

@@ -1,5 +1,6 @@
 // The cluster spec after validation: every default applied, every value checked.
 // Loading and validation live in load.ts; this file is the shape everything else reads.
+import type { Arch } from '../../core/arch.ts';
 
 export const SPEC_API_VERSION = 'kubeseed.dev/v1alpha1';
 export const SPEC_KIND = 'Cluster';
@@ -9,9 +10,6 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 export const NODE_ROLES = ['control-plane', 'worker'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
-
-export const ARCHES = ['amd64', 'arm64'] as const;
-export type Arch = (typeof ARCHES)[number];
 
 export const CARRIERS = ['cloud-init', 'ignition'] as const;
 export type Carrier = (typeof CARRIERS)[number];
@@ -69,7 +67,7 @@ export interface RegistryMirrorSpec {
   skipVerify?: boolean;
 }
 
-/** An air-gap image archive baked into the machine image (from `kubeseed images bundle`). */
+/** An air-gap image archive baked into the machine image (from `kubeseed images archive`). */
 export interface ImageArchiveSpec {
   path: string;
   sha256: string;

@@ -1,7 +1,7 @@
 // cluster.yaml in the state directory: which cluster the keys belong to and which
 // algorithm made them, so a spec pointed at the wrong state is caught before any use.
 import { parseDocument, stringify } from 'yaml';
-import type { Problem } from '../../bootstrap/errors.ts';
+import type { Problem } from '../../core/errors.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../spec/types.ts';
 
 const METADATA_VERSION = 1;

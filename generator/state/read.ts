@@ -2,7 +2,7 @@
 // missing, and which secrets others could read.
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Problem } from '../../bootstrap/errors.ts';
+import type { Problem } from '../../core/errors.ts';
 import { SECRET_FILES, STATE_FILES, type StateFile } from './layout.ts';
 
 export interface StateDirContents {

@@ -3,7 +3,7 @@
 // It is either absent, complete, or an error; never half-written.
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import { createClusterPki } from '../pki/cluster-pki.ts';
 import type { ClusterPki } from '../pki/types.ts';
 import type { ClusterSpec, KeyAlgorithm } from '../spec/types.ts';

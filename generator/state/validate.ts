@@ -3,7 +3,7 @@
 // cannot join or certificates nobody trusts.
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import type { Problem } from '../../bootstrap/errors.ts';
+import type { Problem } from '../../core/errors.ts';
 import { keyAlgorithmOf } from '../pki/algorithms.ts';
 import type { ClusterSpec } from '../spec/types.ts';
 import { parseBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';

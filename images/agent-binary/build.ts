@@ -1,10 +1,10 @@
-// Builds dist/: the bundle, one single-file kubeseed-boot per architecture and SHA256SUMS.
+// Builds dist/: the agent script, one single-file kubeseed-boot per architecture and SHA256SUMS.
 // The same inputs give the same bytes; a record of the inputs lets tests reuse a build.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleAgent, BUNDLE_NAME } from './bundle.ts';
+import { compileAgentScript, SCRIPT_NAME } from './script.ts';
 import { baseNodePins, baseNodeTarball, extractNode } from './node-base.ts';
 import { DEFAULT_OUT_DIR, NODE_CACHE_DIR, REPO_ROOT, defaultEntry } from './paths.ts';
 import { injectSeaBlob, makeSeaBlob } from './sea.ts';
@@ -22,7 +22,7 @@ export interface AgentBuildOptions {
 
 export interface AgentBuild {
   outDir: string;
-  bundle: string;
+  script: string;
   binaries: Record<AgentArch, string>;
   /** File name → hex SHA-256, as in SHA256SUMS. */
   sha256: Record<string, string>;
@@ -36,8 +36,8 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Everything the output bytes depend on besides the host's binutils. */
-function inputsDigest(bundleCode: string): string {
-  const hash = createHash('sha256').update(bundleCode).update(baseNodePins());
+function inputsDigest(scriptCode: string): string {
+  const hash = createHash('sha256').update(scriptCode).update(baseNodePins());
   const recipeDir = import.meta.dirname;
   for (const file of readdirSync(recipeDir).sort()) hash.update(file).update(readFileSync(join(recipeDir, file)));
   const postject = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'postject', 'package.json'), 'utf8')) as {
@@ -60,7 +60,7 @@ function parseSums(text: string): Record<string, string> {
 
 function layout(outDir: string): Omit<AgentBuild, 'sha256' | 'reused'> {
   const binaries = Object.fromEntries(AGENT_ARCHES.map((arch) => [arch, join(outDir, agentBinaryName(arch))]));
-  return { outDir, bundle: join(outDir, BUNDLE_NAME), binaries: binaries as Record<AgentArch, string> };
+  return { outDir, script: join(outDir, SCRIPT_NAME), binaries: binaries as Record<AgentArch, string> };
 }
 
 async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild | undefined> {
@@ -68,7 +68,7 @@ async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild
   if (recorded.trim() !== inputs) return undefined;
   const files = layout(outDir);
   const present = await Promise.all(
-    [files.bundle, ...Object.values(files.binaries)].map((path) =>
+    [files.script, ...Object.values(files.binaries)].map((path) =>
       stat(path).then(
         () => true,
         () => false,
@@ -83,7 +83,7 @@ async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild
 export async function buildAgent(options: AgentBuildOptions = {}): Promise<AgentBuild> {
   const entry = options.entry ?? defaultEntry();
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
-  const code = await bundleAgent(entry);
+  const code = await compileAgentScript(entry);
   const inputs = inputsDigest(code);
   if (options.reuse) {
     const previous = await previousBuild(outDir, inputs);
@@ -95,7 +95,7 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
   // Work inside outDir so the finished files are renamed into place, never half-written.
   const work = await mkdtemp(join(outDir, '.build-'));
   try {
-    await writeFile(join(work, BUNDLE_NAME), code);
+    await writeFile(join(work, SCRIPT_NAME), code);
     const nodes = Object.fromEntries(
       await Promise.all(
         AGENT_ARCHES.map(async (arch) => {
@@ -104,7 +104,7 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
         }),
       ),
     ) as Record<AgentArch, string>;
-    const blob = await makeSeaBlob(nodes[hostArch()], work, BUNDLE_NAME);
+    const blob = await makeSeaBlob(nodes[hostArch()], work, SCRIPT_NAME);
     await Promise.all(
       AGENT_ARCHES.map(async (arch) => {
         const binary = join(work, agentBinaryName(arch));
@@ -113,7 +113,7 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
       }),
     );
 
-    const names = [BUNDLE_NAME, ...AGENT_ARCHES.map(agentBinaryName)].sort();
+    const names = [SCRIPT_NAME, ...AGENT_ARCHES.map(agentBinaryName)].sort();
     const sha256 = Object.fromEntries(
       await Promise.all(names.map(async (name) => [name, await sha256File(join(work, name))] as const)),
     );

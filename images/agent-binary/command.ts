@@ -1,7 +1,7 @@
 // Runs the external tools the build needs (npm, tar, strip, postject, xz) and turns a
 // failure into one error that names the command and carries its output.
 import { spawn } from 'node:child_process';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 export interface CommandOptions {
   cwd?: string;

@@ -1,4 +1,4 @@
-// Node's single executable application recipe: a blob made from the bundle, injected into
+// Node's single executable application recipe: a blob made from the agent script, injected into
 // a copy of the stock node binary.
 import { createRequire } from 'node:module';
 import { copyFile, writeFile } from 'node:fs/promises';
@@ -11,14 +11,14 @@ const BLOB_NAME = 'sea-prep.blob';
 const postjectCli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
 
 /**
- * Makes the blob with `node` (the shipped version) from `bundleName` inside `workDir`.
+ * Makes the blob with `node` (the shipped version) from `scriptName` inside `workDir`.
  * Relative paths because the blob records the main script's path: the build directory
  * must not leak into the binary. No code cache or snapshot: both are machine code for the
  * architecture that made them, and the blob is shared by both architectures.
  */
-export async function makeSeaBlob(node: string, workDir: string, bundleName: string): Promise<string> {
+export async function makeSeaBlob(node: string, workDir: string, scriptName: string): Promise<string> {
   const config = {
-    main: bundleName,
+    main: scriptName,
     output: BLOB_NAME,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,

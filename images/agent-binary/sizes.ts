@@ -2,7 +2,7 @@
 // it compressed (xz -6, what distribution images and initramfs tools commonly use).
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;

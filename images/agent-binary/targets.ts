@@ -2,8 +2,10 @@
 // natively when the architectures match, otherwise under qemu user-mode emulation.
 import { arch as hostNodeArch } from 'node:process';
 
-export const AGENT_ARCHES = ['amd64', 'arm64'] as const;
-export type AgentArch = (typeof AGENT_ARCHES)[number];
+import { ARCHES, type Arch } from '../../core/arch.ts';
+
+export const AGENT_ARCHES = ARCHES;
+export type AgentArch = Arch;
 
 export interface ArchTarget {
   /** npm package carrying the official Node.js build for this architecture. */

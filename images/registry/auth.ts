@@ -3,7 +3,7 @@
 // `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` names a token endpoint;
 // GET realm?service=…&scope=… returns `{"token": …}` (or `access_token`), sent back as
 // `Authorization: Bearer …`. Public images need no credentials, and kubeseed asks for none.
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 
 export interface Challenge {
   scheme: string;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import { fetchToken, parseChallenge, pullScope } from './auth.ts';
 import {
   ACCEPTED_MANIFEST_TYPES,
@@ -19,7 +19,7 @@ import {
   MAX_MANIFEST_BYTES,
   parseImageDocument,
 } from './documents.ts';
-import { type ImageReference, apiHost } from './reference.ts';
+import { type ImageReference, apiHost } from '../../core/image-reference.ts';
 
 export interface RegistryClientOptions {
   /** Let registries that do not speak TLS be reached over plain HTTP (a local mirror). */

@@ -2,8 +2,13 @@
 // manifest v2 schema 2 it grew from): an index (manifest list) names one manifest per
 // platform; a manifest names a config blob and layer blobs. Checked only as far as pulling
 // needs, so a field a later spec version adds passes through untouched.
-import { KubeseedError } from '../../bootstrap/errors.ts';
-import type { Platform } from './platform.ts';
+import { KubeseedError } from '../../core/errors.ts';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',

@@ -1,26 +1,13 @@
 // Platform selection in an index, the way containerd's default matcher picks for a node:
 // linux only, architecture aliases normalised (x86_64 → amd64, aarch64 → arm64), and
 // arm64's variant v8 equal to no variant (every arm64 a kubeadm node runs on is ARMv8+).
-import { KubeseedError } from '../../bootstrap/errors.ts';
-import type { Descriptor } from './documents.ts';
-
-/** The architectures a kubeseed node can have (the node bundle's `node.arch`). */
-export const ARCHES = ['amd64', 'arm64'] as const;
-export type Arch = (typeof ARCHES)[number];
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+import { ARCHES, type Arch, isArch } from '../../core/arch.ts';
+import { KubeseedError } from '../../core/errors.ts';
+import type { Descriptor, Platform } from './documents.ts';
 
 const ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64' };
 // Variants that mean the baseline: containerd normalises these to "" before matching.
 const BASELINE_VARIANTS: Record<Arch, readonly string[]> = { amd64: ['', 'v1'], arm64: ['', '8', 'v8'] };
-
-function isArch(value: string): value is Arch {
-  return (ARCHES as readonly string[]).includes(value);
-}
 
 export function platformMatches(platform: Platform | undefined, arch: Arch): boolean {
   if (platform?.os !== 'linux') return false;

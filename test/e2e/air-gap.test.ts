@@ -7,17 +7,17 @@
 //
 // Names: kubeadm's images are the stand-in kubeadm's list (`kubeadm config images list`,
 // 1.33's tags) under an imageRepository on the test registry, bundled with the CLI as a user
-// would (`kubeseed images bundle --kubernetes-version … --image-repository …`). The pod
+// would (`kubeseed images archive --kubernetes-version … --image-repository …`). The pod
 // network's images keep their real ghcr.io names, which the CLI can only pull from ghcr.io
 // (it has no name rewriting, and no proxy support): they are bundled by the same code
-// (bundleImages) with a registry client whose fetch sends ghcr.io to the test registry.
+// (archiveImages) with a registry client whose fetch sends ghcr.io to the test registry.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundleImages } from '../../images/bundle.ts';
+import { archiveImages } from '../../images/image-archive.ts';
 import { imageList } from '../../images/image-list.ts';
 import { RegistryClient } from '../../images/registry/client.ts';
 import { agentBinaryPath } from '../../images/agent-binary/ensure.ts';
@@ -140,7 +140,7 @@ async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kube
   const kubeadmFile = join(dir, 'kubeadm.tar');
   const bundled = runCli([
     'images',
-    'bundle',
+    'archive',
     '--kubernetes-version',
     KUBERNETES_VERSION,
     '--image-repository',
@@ -153,7 +153,7 @@ async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kube
     '-o',
     kubeadmFile,
   ]);
-  if (bundled.code !== 0) throw new Error(`kubeseed images bundle failed (${bundled.code}): ${bundled.stderr}`);
+  if (bundled.code !== 0) throw new Error(`kubeseed images archive failed (${bundled.code}): ${bundled.stderr}`);
   const kubeadm = {
     file: kubeadmFile,
     sha256: readFileSync(`${kubeadmFile}.sha256`, 'utf8').split(' ')[0]!,
@@ -164,7 +164,7 @@ async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kube
   const flannel = await Promise.all(
     FLANNEL_IMAGES.map(async (image) => {
       const file = join(dir, `${basename(image.replace(/:.*/, ''))}.tar`);
-      const result = await bundleImages({ images: [image], arches: ['amd64'], output: file, client });
+      const result = await archiveImages({ images: [image], arches: ['amd64'], output: file, client });
       return { file, sha256: result.sha256, images: [image] };
     }),
   );

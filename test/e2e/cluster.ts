@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBundle, type BootstrapRole, type NodeBundle } from '../../bootstrap/bundle.ts';
+import { parseBundle, type BootstrapRole, type NodeBundle } from '../../core/node-bundle.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const CLUSTER_SPEC = `apiVersion: kubeseed.dev/v1alpha1

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OWNED_HEADER } from '../../bootstrap/agent/paths.ts';
+import { OWNED_HEADER } from '../../bootstrap/paths.ts';
 import { E2eCluster, type E2eNode } from './cluster.ts';
 import { e2eDisk } from './disk.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';

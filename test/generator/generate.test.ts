@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments } from 'yaml';
-import { BUNDLE_PATH, parseBundle, sharedPkiFiles } from '../../bootstrap/bundle.ts';
+import { BUNDLE_PATH, parseBundle, sharedPkiFiles } from '../../core/node-bundle.ts';
 import { checkDocument } from '../../generator/kubeadm/v1beta4-schema.ts';
 import { cloudInitSchema, decodeUserData, writtenFiles } from '../helpers/cloud-init.ts';
 import { runCli } from '../helpers/run-cli.ts';

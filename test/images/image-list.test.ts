@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeseedError } from '../../bootstrap/errors.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import { KUBE_VIP_IMAGE, imageList } from '../../images/image-list.ts';
-import { kubeadmImages, sandboxImage } from '../../images/kubernetes-versions.ts';
-import { parseReference } from '../../images/registry/reference.ts';
+import { kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
+import { parseReference } from '../../core/image-reference.ts';
 import { podNetworks } from '../../templates/index.ts';
 
 const list = suite('image list');

@@ -1,0 +1,102 @@
+// `kubeadm init` on the init node, `kubeadm join` everywhere else, retried until it works:
+// a join first waits for the API server, a failed try is undone with `kubeadm reset -f`
+// before the next, and so is a try a crash or reboot cut short. A configuration kubeadm
+// rejects ends the phase instead.
+import { KubeseedError } from '../../core/errors.ts';
+import { waitForApiServer } from '../api-server.ts';
+import { Backoff } from '../backoff.ts';
+import { describeFailure, mustRun, runCommand } from '../commands.ts';
+import type { PhaseContext } from '../context.ts';
+import { isConfigError } from '../kubeadm-failure.ts';
+import { KUBEADM_CONFIG_PATH, KUBELET_KUBECONFIG, KUBERNETES_DIR } from '../paths.ts';
+import type { Phase } from '../phase.ts';
+import { isControlPlane, writeSharedPki } from './pki.ts';
+
+const KUBEADM_TIMEOUT_MS = 20 * 60_000;
+/**
+ * Paths only kubeadm init/join creates: any of them without success recorded means a try
+ * was cut short. Not the manifests directory itself (the kubelet package ships it, and a
+ * kube-vip manifest may live there) nor pki/ca.crt (the agent writes it on control planes).
+ */
+const LEFTOVERS = [
+  ...[
+    'kubelet.conf',
+    'bootstrap-kubelet.conf',
+    'admin.conf',
+    'super-admin.conf',
+    'manifests/etcd.yaml',
+    'manifests/kube-apiserver.yaml',
+    'manifests/kube-controller-manager.yaml',
+    'manifests/kube-scheduler.yaml',
+    'pki/apiserver.crt',
+  ].map((path) => `${KUBERNETES_DIR}/${path}`),
+  '/var/lib/etcd/member',
+];
+
+interface Failure {
+  message: string;
+  fatal: boolean;
+}
+
+async function leftovers(ctx: PhaseContext): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of LEFTOVERS) if ((await ctx.host.stat(path)) !== undefined) found.push(path);
+  return found;
+}
+
+async function reset(ctx: PhaseContext): Promise<Failure | undefined> {
+  const argv = ['kubeadm', 'reset', '-f'];
+  const result = await runCommand(ctx, argv, { timeoutMs: 5 * 60_000 });
+  return result.code === 0 ? undefined : { message: describeFailure(argv, result), fatal: false };
+}
+
+async function attempt(ctx: PhaseContext): Promise<Failure | undefined> {
+  const found = await leftovers(ctx);
+  if (found.length > 0) {
+    ctx.log.warn(`${found.join(', ')} left by a kubeadm run that did not finish; resetting first`);
+    const failure = await reset(ctx);
+    if (failure) return failure;
+  }
+  if (isControlPlane(ctx)) await writeSharedPki(ctx);
+  const init = ctx.bundle.node.role === 'init';
+  if (!init) await waitForApiServer(ctx);
+  const argv = ['kubeadm', init ? 'init' : 'join', '--config', KUBEADM_CONFIG_PATH];
+  const result = await runCommand(ctx, argv, { timeoutMs: KUBEADM_TIMEOUT_MS });
+  if (result.code === 0) {
+    if ((await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined) return undefined;
+    return { message: `\`${argv.join(' ')}\` succeeded but left no ${KUBELET_KUBECONFIG}`, fatal: false };
+  }
+  const resetFailure = await reset(ctx);
+  // The next try finds what is left and resets again.
+  if (resetFailure) ctx.log.warn(resetFailure.message);
+  return { message: describeFailure(argv, result), fatal: isConfigError(result.stderr) };
+}
+
+export const kubeadm: Phase = {
+  name: 'kubeadm',
+  summary: 'kubeadm init (init node) or join (the others), retried until it succeeds',
+  async run(ctx) {
+    await ctx.host.writeFile(KUBEADM_CONFIG_PATH, ctx.bundle.kubeadm.config, 0o600);
+    // kubeadm starts the kubelet but does not enable it: without this a reboot leaves the node NotReady.
+    await mustRun(ctx, ['systemctl', 'enable', 'kubelet.service'], { timeoutMs: 60_000 });
+    const backoff = new Backoff(ctx.host.retryBaseDelayMs);
+    for (;;) {
+      const failure = await attempt(ctx);
+      if (failure === undefined) return;
+      if (failure.fatal)
+        throw new KubeseedError(
+          'command-failed',
+          `kubeadm rejected its configuration (fix the bundle and rerun): ${failure.message}`,
+        );
+      const delay = backoff.next();
+      ctx.log.warn(`${failure.message}; trying again in ${(delay / 1000).toFixed(1)} s`);
+      await ctx.retrying(failure.message);
+      await ctx.host.sleep(delay);
+    }
+  },
+  async isDone(ctx) {
+    return (
+      ctx.agent.journal.record('kubeadm').status === 'done' && (await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined
+    );
+  },
+};
