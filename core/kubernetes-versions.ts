@@ -4,88 +4,70 @@
 // them. An air-gapped machine must hold exactly what `kubeadm config images list` prints, and
 // containerd's sandbox image must be kubeadm's pause or kubeadm's preflight warns.
 //
-// Each value is the one in the minor's .0 release. kubeadm bumps SupportedEtcdVersion in
-// patch releases, so a later patch's kubeadm may ask for another etcd tag; etcdNote says what
-// is known. The source of every value is in the comment beside it.
+// Each minor's values are those of its .0 release; `patches` lists where a patch release's
+// kubeadm moved a tag (kubeadm bumps SupportedEtcdVersion, and once CoreDNSVersion, in patch
+// releases). Source of every value, unless its comment says otherwise: the output of each
+// released kubeadm binary's `kubeadm config images list`, as recorded in kubernetes/minikube
+// pkg/minikube/constants/constants_kubeadm_images.go (KubeadmImages) @ eb25dbc7, which holds
+// every release through v1.31.14, v1.32.13, v1.33.13, v1.34.10, v1.35.7 and v1.36.3; later
+// patches take the last values known.
 import { KubeseedError } from './errors.ts';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
 
-export interface KubeadmImageVersions {
+export interface ImageTags {
   /** PauseVersion, e.g. "3.10". */
   pause: string;
   /** CoreDNSVersion, e.g. "v1.11.3". */
   coreDNS: string;
   /** SupportedEtcdVersion[minor], e.g. "3.5.15-0". */
   etcd: string;
-  /** Where the etcd tag moves in patch releases, or was not seen in kubeadm's source. */
-  etcdNote?: string;
-  /** Where the CoreDNS tag was not seen in kubeadm's source at the release tag. */
-  coreDNSNote?: string;
+}
+
+export interface KubeadmImageVersions extends ImageTags {
+  /** From which patch release on a tag differs from the .0 release's, in patch order. */
+  patches?: readonly ({ fromPatch: number } & Partial<ImageTags>)[];
 }
 
 export const KUBEADM_IMAGE_VERSIONS: Readonly<Record<string, KubeadmImageVersions>> = {
   '1.31': {
-    // constants.go @3301161c (1.31 line): PauseVersion = "3.10".
     pause: '3.10',
-    // constants.go @3301161c: CoreDNSVersion = "v1.11.3".
-    coreDNS: 'v1.11.3',
-    // constants.go @3301161c: SupportedEtcdVersion{29, 30, 31: "3.5.15-0"}, DefaultEtcdVersion "3.5.15-0".
+    // v1.31.0 lists v1.11.1; the release-1.31 branch's constants.go (@3301161c) already says v1.11.3, which v1.31.1 ships (PR #126449).
+    coreDNS: 'v1.11.1',
     etcd: '3.5.15-0',
-    etcdNote:
-      'later 1.31 patches carry newer 3.5.x tags: kubernetes PR #135020 cherry-picks the 3.5.24-0 bump to release-1.31; the patches in between were not read',
+    patches: [
+      { fromPatch: 1, coreDNS: 'v1.11.3' },
+      { fromPatch: 14, etcd: '3.5.24-0' },
+    ],
   },
   '1.32': {
-    // constants.go @00886ac0 (release-1.32): PauseVersion = "3.10".
+    // constants.go @00886ac0 (release-1.32) agrees: PauseVersion "3.10", CoreDNSVersion "v1.11.3", DefaultEtcdVersion "3.5.16-0".
     pause: '3.10',
-    // constants.go @00886ac0: CoreDNSVersion = "v1.11.3"; coredns/deployment PR #303 ("kubeadm v1.32 still uses coredns v1.11.3").
     coreDNS: 'v1.11.3',
-    // constants.go @00886ac0: DefaultEtcdVersion = "3.5.16-0", the tag the map carried at release.
     etcd: '3.5.16-0',
-    etcdNote:
-      'the 1.32.0 map itself was not seen; DefaultEtcdVersion is 3.5.16-0. Late 1.32 patches map 29–32 to 3.5.24-0 (constants.go @00886ac0; kubernetes PR #134779)',
+    patches: [{ fromPatch: 10, etcd: '3.5.24-0' }],
   },
   '1.33': {
-    // build/dependencies.yaml @991b78f (1.33 development): "registry.k8s.io/pause: dependents" 3.10; kubeadm#3232 (1.33.4 expects pause 3.10).
     pause: '3.10',
-    // build/dependencies.yaml @991b78f: coredns-kubeadm 1.12.0; coredns/deployment PR #306 cites v1.33.0's dependencies.yaml.
     coreDNS: 'v1.12.0',
-    // kubernetes/kubeadm#3247 quotes SupportedEtcdVersion{31, 32, 33: "3.5.21-0"}; PR #134779 review: "release-1.33 is at .21".
     etcd: '3.5.21-0',
-    etcdNote: 'later 1.33 patches carry 3.5.24-0 (kubernetes PR #135018, release-1.33 cherry-pick)',
+    patches: [{ fromPatch: 6, etcd: '3.5.24-0' }],
   },
   '1.34': {
-    // kubernetes PR #130713 (pause 3.10.1), cited by kubernetes-sigs/kubespray PR #12827 "Update pause image to 3.10.1 for Kubernetes 1.34".
     pause: '3.10.1',
-    // `minikube image ls` for v1.34.0 (reference facts §5); not read in constants.go at the v1.34.0 tag.
     coreDNS: 'v1.12.1',
-    coreDNSNote: 'from a v1.34.0 image listing, not from constants.go at the release tag',
-    // `minikube image ls` for v1.34.0 (reference facts §5).
     etcd: '3.6.4-0',
-    etcdNote:
-      'from a v1.34.0 image listing; later 1.34 patches move to 3.6.5-0 (kubeadm#3247 quotes 34: "3.6.5-0") and may move again (kubernetes PRs #138392 → 3.6.10, #138746 → 3.6.11 name 1.34–1.36)',
+    patches: [{ fromPatch: 2, etcd: '3.6.5-0' }],
   },
   '1.35': {
-    // Reference facts §5; not read in constants.go at the v1.35.0 tag.
     pause: '3.10.1',
-    // kubernetes/k8s.io PR #8652 promoted v1.13.1 (2025-10); the v1.13.2 bump, kubernetes PR #135814, was closed unmerged.
     coreDNS: 'v1.13.1',
-    coreDNSNote: 'inferred from the image promotion and the unmerged later bump, not read at the v1.35.0 tag',
-    // kubernetes PR #135271 (1.35 development, 2025-11): current minor "3.6.5-0" → "3.6.6-0".
     etcd: '3.6.6-0',
-    etcdNote:
-      'not read at the v1.35.0 tag: a later bump before the release is possible; later patches may carry 3.6.10/3.6.11 (kubernetes PRs #138392, #138746)',
   },
   '1.36': {
-    // kubeclipper/kubeclipper PR #947: "k8s 1.36 uses pause:3.10.2, not 3.10.1".
     pause: '3.10.2',
-    // kubernetes PR #137605 "bump coredns to v1.14.2" (2026-03); v1.14.3 (PR #138536) merged 2026-04-29, after 1.36.0.
     coreDNS: 'v1.14.2',
-    coreDNSNote: 'not read at the v1.36.0 tag; a patch release may carry v1.14.3 (kubernetes PR #138536)',
-    // sig-etcd's bump guide shows the 1.36 development map {34, 35, 36: "3.6.8-0"}; the 3.6.9 bump (PR #137956) was held for the 1.36 freeze.
     etcd: '3.6.8-0',
-    etcdNote:
-      'not read at the v1.36.0 tag; the 3.6.10 and 3.6.11 bumps (kubernetes PRs #138392, #138746, "for v1.34, v1.35, and v1.36") landed after the release and reach 1.36 patches only if cherry-picked',
   },
 };
 
@@ -93,7 +75,7 @@ export const SUPPORTED_MINORS: readonly string[] = Object.keys(KUBEADM_IMAGE_VER
 
 const VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
 
-function versionsFor(version: string): KubeadmImageVersions {
+function versionsFor(version: string): ImageTags {
   const match = VERSION.exec(version);
   const images = match ? KUBEADM_IMAGE_VERSIONS[`${match[1]}.${match[2]}`] : undefined;
   if (!images) {
@@ -104,7 +86,10 @@ function versionsFor(version: string): KubeadmImageVersions {
       },
     ]);
   }
-  return images;
+  const patch = Number(match![3]);
+  let tags: ImageTags = { pause: images.pause, coreDNS: images.coreDNS, etcd: images.etcd };
+  for (const { fromPatch, ...moved } of images.patches ?? []) if (patch >= fromPatch) tags = { ...tags, ...moved };
+  return tags;
 }
 
 /**

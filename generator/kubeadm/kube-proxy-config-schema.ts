@@ -1,18 +1,14 @@
-// kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, written from kubernetes/kubernetes
-// staging/src/k8s.io/kube-proxy/config/v1alpha1/types.go, with component-base's
-// ClientConnectionConfiguration (config/v1alpha1).
-import { logging } from './component-base-schema.ts';
-import { bool, duration, float, int, listOf, mapOf, object, str, type Fields } from './schema.ts';
+// kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration: the json names and Go types of
+// kubernetes/kube-proxy config/v1alpha1/types.go, identical at every tag v0.31.0 … v0.36.0.
+// serviceProxyName and nftables.tableName, once listed here, are fields of no tag: kube-proxy
+// would decode them leniently and drop them.
+import { clientConnection, logging } from './component-base-schema.ts';
+import { bool, duration, int, listOf, mapOf, object, str, type ObjectShape } from './schema.ts';
+import { KUBE_PROXY_V1ALPHA1_TYPES as TYPES } from './upstream.ts';
 
-export const KUBE_PROXY_CONFIGURATION: Fields = {
+export const KUBE_PROXY_CONFIGURATION: ObjectShape = object('KubeProxyConfiguration', TYPES, {
   featureGates: mapOf(bool()),
-  clientConnection: object({
-    kubeconfig: str(),
-    acceptContentTypes: str(),
-    contentType: str(),
-    qps: float(),
-    burst: int(),
-  }),
+  clientConnection,
   logging,
   hostnameOverride: str(),
   bindAddress: str(),
@@ -21,16 +17,15 @@ export const KUBE_PROXY_CONFIGURATION: Fields = {
   bindAddressHardFail: bool(),
   enableProfiling: bool(),
   showHiddenMetricsForVersion: str(),
-  serviceProxyName: str(),
-  mode: str(),
-  iptables: object({
+  mode: str('', 'iptables', 'ipvs', 'nftables', 'kernelspace'),
+  iptables: object('KubeProxyIPTablesConfiguration', TYPES, {
     masqueradeBit: int(),
     masqueradeAll: bool(),
     localhostNodePorts: bool(),
     syncPeriod: duration(),
     minSyncPeriod: duration(),
   }),
-  ipvs: object({
+  ipvs: object('KubeProxyIPVSConfiguration', TYPES, {
     syncPeriod: duration(),
     minSyncPeriod: duration(),
     scheduler: str(),
@@ -40,26 +35,25 @@ export const KUBE_PROXY_CONFIGURATION: Fields = {
     tcpFinTimeout: duration(),
     udpTimeout: duration(),
   }),
-  nftables: object({
+  nftables: object('KubeProxyNFTablesConfiguration', TYPES, {
     masqueradeBit: int(),
     masqueradeAll: bool(),
     syncPeriod: duration(),
     minSyncPeriod: duration(),
-    tableName: str(),
   }),
-  winkernel: object({
+  winkernel: object('KubeProxyWinkernelConfiguration', TYPES, {
     networkName: str(),
     sourceVip: str(),
     enableDSR: bool(),
     rootHnsEndpointName: str(),
     forwardHealthCheckVip: bool(),
   }),
-  detectLocalMode: str(),
-  detectLocal: object({ bridgeInterface: str(), interfaceNamePrefix: str() }),
+  detectLocalMode: str('', 'ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'),
+  detectLocal: object('DetectLocalConfiguration', TYPES, { bridgeInterface: str(), interfaceNamePrefix: str() }),
   clusterCIDR: str(),
   nodePortAddresses: listOf(str()),
   oomScoreAdj: int(),
-  conntrack: object({
+  conntrack: object('KubeProxyConntrackConfiguration', TYPES, {
     maxPerCore: int(),
     min: int(),
     tcpEstablishedTimeout: duration(),
@@ -70,4 +64,5 @@ export const KUBE_PROXY_CONFIGURATION: Fields = {
   }),
   configSyncPeriod: duration(),
   portRange: str(),
-};
+  windowsRunAsService: bool(),
+});

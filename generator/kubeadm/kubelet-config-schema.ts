@@ -1,26 +1,42 @@
-// kubelet.config.k8s.io/v1beta1 KubeletConfiguration, written from
-// kubernetes/kubernetes staging/src/k8s.io/kubelet/config/v1beta1/types.go and its generated
-// reference (kubernetes/website content/en/docs/reference/config-api/kubelet-config.v1beta1.md,
-// the 1.31 edition). Fields added after 1.31 are deliberately absent: a field is listed here
-// only once it has been read in the source.
-import { logging } from './component-base-schema.ts';
+// kubelet.config.k8s.io/v1beta1 KubeletConfiguration: the json names and Go types of
+// kubernetes/kubelet config/v1beta1/types.go, read at every tag v0.31.0 … v0.36.0. Between
+// them fields were only added (none removed, no type changed); each addition names the first
+// tag that has it and the release note that announced it.
+import { logging, tracing } from './component-base-schema.ts';
 import { taints } from './core-v1-schema.ts';
-import { bool, duration, float, int, listOf, mapOf, object, quantity, str, type Fields } from './schema.ts';
+import {
+  bool,
+  duration,
+  float,
+  int,
+  listOf,
+  mapOf,
+  object,
+  quantity,
+  str,
+  versioned,
+  type ObjectShape,
+  type Shape,
+} from './schema.ts';
+import { KUBELET_V1BETA1_TYPES as TYPES } from './upstream.ts';
 
-const authentication = object({
-  x509: object({ clientCAFile: str() }),
-  webhook: object({ enabled: bool(), cacheTTL: duration() }),
-  anonymous: object({ enabled: bool() }),
+const since = (minor: '1.32' | '1.33' | '1.36', shape: Shape, note = ''): Shape =>
+  versioned(shape, { since: minor, evidence: `first in v0.${minor.slice(2)}.0${note ? `; ${note}` : ''}` });
+
+const authentication = object('KubeletAuthentication', TYPES, {
+  x509: object('KubeletX509Authentication', TYPES, { clientCAFile: str() }),
+  webhook: object('KubeletWebhookAuthentication', TYPES, { enabled: bool(), cacheTTL: duration() }),
+  anonymous: object('KubeletAnonymousAuthentication', TYPES, { enabled: bool() }),
 });
 
-const authorization = object({
-  mode: str({ oneOf: ['AlwaysAllow', 'Webhook'] }),
-  webhook: object({ cacheAuthorizedTTL: duration(), cacheUnauthorizedTTL: duration() }),
+const authorization = object('KubeletAuthorization', TYPES, {
+  mode: str('AlwaysAllow', 'Webhook'),
+  webhook: object('KubeletWebhookAuthorization', TYPES, { cacheAuthorizedTTL: duration(), cacheUnauthorizedTTL: duration() }),
 });
 
 const strings = mapOf(str());
 
-export const KUBELET_CONFIGURATION: Fields = {
+export const KUBELET_CONFIGURATION: ObjectShape = object('KubeletConfiguration', TYPES, {
   enableServer: bool(),
   staticPodPath: str(),
   podLogsDir: str(),
@@ -35,6 +51,7 @@ export const KUBELET_CONFIGURATION: Fields = {
   tlsCertFile: str(),
   tlsPrivateKeyFile: str(),
   tlsCipherSuites: listOf(str()),
+  tlsCurvePreferences: since('1.36', listOf(int())),
   tlsMinVersion: str(),
   rotateCertificates: bool(),
   serverTLSBootstrap: bool(),
@@ -42,6 +59,11 @@ export const KUBELET_CONFIGURATION: Fields = {
   authorization,
   registryPullQPS: int(),
   registryBurst: int(),
+  imagePullCredentialsVerificationPolicy: since(
+    '1.33',
+    str('NeverVerify', 'NeverVerifyPreloadedImages', 'NeverVerifyAllowlistedImages', 'AlwaysVerify'),
+  ),
+  preloadedImagesVerificationAllowlist: since('1.33', listOf(str())),
   eventRecordQPS: int(),
   eventBurst: int(),
   enableDebuggingHandlers: bool(),
@@ -64,8 +86,9 @@ export const KUBELET_CONFIGURATION: Fields = {
   systemCgroups: str(),
   cgroupRoot: str(),
   cgroupsPerQOS: bool(),
-  cgroupDriver: str({ oneOf: ['cgroupfs', 'systemd'] }),
+  cgroupDriver: str('cgroupfs', 'systemd'),
   cpuManagerPolicy: str(),
+  singleProcessOOMKill: since('1.32', bool()),
   cpuManagerPolicyOptions: strings,
   cpuManagerReconcilePeriod: duration(),
   memoryManagerPolicy: str(),
@@ -95,6 +118,7 @@ export const KUBELET_CONFIGURATION: Fields = {
   evictionPressureTransitionPeriod: duration(),
   evictionMaxPodGracePeriod: int(),
   evictionMinimumReclaim: strings,
+  mergeDefaultEvictionSettings: since('1.33', bool()),
   podsPerCore: int(),
   enableControllerAttachDetach: bool(),
   protectKernelDefaults: bool(),
@@ -103,12 +127,12 @@ export const KUBELET_CONFIGURATION: Fields = {
   iptablesDropBit: int(),
   featureGates: mapOf(bool()),
   failSwapOn: bool(),
-  memorySwap: object({ swapBehavior: str() }),
+  memorySwap: object('MemorySwapConfiguration', TYPES, { swapBehavior: str() }),
   containerLogMaxSize: str(),
   containerLogMaxFiles: int(),
   containerLogMaxWorkers: int(),
   containerLogMonitorInterval: duration(),
-  configMapAndSecretChangeDetectionStrategy: str({ oneOf: ['Get', 'Cache', 'Watch'] }),
+  configMapAndSecretChangeDetectionStrategy: str('Get', 'Cache', 'Watch'),
   systemReserved: strings,
   kubeReserved: strings,
   reservedSystemCPUs: str(),
@@ -125,17 +149,29 @@ export const KUBELET_CONFIGURATION: Fields = {
   enableSystemLogQuery: bool(),
   shutdownGracePeriod: duration(),
   shutdownGracePeriodCriticalPods: duration(),
-  shutdownGracePeriodByPodPriority: listOf(object({ priority: int(), shutdownGracePeriodSeconds: int() })),
-  reservedMemory: listOf(object({ numaNode: int(), limits: mapOf(quantity()) })),
+  shutdownGracePeriodByPodPriority: listOf(
+    object('ShutdownGracePeriodByPodPriority', TYPES, { priority: int(), shutdownGracePeriodSeconds: int() }),
+  ),
+  crashLoopBackOff: since(
+    '1.32',
+    object('CrashLoopBackOffConfig', TYPES, { maxContainerRestartPeriod: duration() }),
+  ),
+  reservedMemory: listOf(object('MemoryReservation', TYPES, { numaNode: int(), limits: mapOf(quantity()) })),
   enableProfilingHandler: bool(),
   enableDebugFlagsHandler: bool(),
   seccompDefault: bool(),
   memoryThrottlingFactor: float(),
+  memoryReservationPolicy: since('1.36', str('None', 'TieredReservation'), 'release-1.36 notes PR #137584'),
   registerWithTaints: taints,
   registerNode: bool(),
-  tracing: object({ endpoint: str(), samplingRatePerMillion: int() }),
+  tracing,
   localStorageCapacityIsolation: bool(),
   containerRuntimeEndpoint: str(),
   imageServiceEndpoint: str(),
   failCgroupV1: bool(),
-};
+  userNamespaces: since(
+    '1.33',
+    object('UserNamespaces', TYPES, { idsPerPod: int() }),
+    'release-1.33 notes PR #130028',
+  ),
+});

@@ -1,32 +1,50 @@
-// The documents of a kubeadm --config file, field by field, and the check every rendered
-// document passes. kubeadm's types are written from kubernetes/kubernetes
-// cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go (json tags; embedded structs flattened) and
-// cmd/kubeadm/app/apis/bootstraptoken/v1/types.go. UpgradeConfiguration is not described:
-// nothing here renders it. ECDSA-P384 is kubeadm 1.34+; the spec loader enforces that.
-import { KUBEADM_API_VERSION, KUBELET_API_VERSION, KUBE_PROXY_API_VERSION } from './api-versions.ts';
+// kubeadm.k8s.io/v1beta4, the documents of a kubeadm --config file: json names and Go types
+// of cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go and bootstraptoken/v1/types.go (embedded
+// structs flattened). UpgradeConfiguration is not described: nothing here renders it.
+// ExternalEtcd's HTTPEndpoints (1.35+, release-1.35 notes PR #134890) is left out until its
+// json name is read in the source.
 import { envVar, hostPathType, pullPolicy, taints } from './core-v1-schema.ts';
-import { KUBELET_CONFIGURATION } from './kubelet-config-schema.ts';
-import { KUBE_PROXY_CONFIGURATION } from './kube-proxy-config-schema.ts';
-import { bool, checkValue, duration, int, listOf, mapOf, object, str, type Fields, type Shape } from './schema.ts';
+import { KUBEADM_FEATURE_GATES } from './feature-gates.ts';
+import {
+  bool,
+  duration,
+  int,
+  listOf,
+  mapOf,
+  object,
+  str,
+  time,
+  token,
+  versioned,
+  type Fields,
+  type ObjectShape,
+} from './schema.ts';
+import { BOOTSTRAP_TOKEN_V1_TYPES, KUBEADM_V1BETA4_TYPES as TYPES } from './upstream.ts';
 
 const strings = listOf(str());
 
 /** Arg: v1beta4's list form of extra flags, which allows duplicates. */
-const args = listOf(object({ name: str(), value: str() }));
+const args = listOf(object('Arg', TYPES, { name: str(), value: str() }));
 
 const controlPlaneComponent: Fields = {
   extraArgs: args,
   extraVolumes: listOf(
-    object({ name: str(), hostPath: str(), mountPath: str(), readOnly: bool(), pathType: hostPathType }),
+    object('HostPathMount', TYPES, {
+      name: str(),
+      hostPath: str(),
+      mountPath: str(),
+      readOnly: bool(),
+      pathType: hostPathType,
+    }),
   ),
   extraEnvs: listOf(envVar),
 };
 
 const imageMeta: Fields = { imageRepository: str(), imageTag: str() };
 
-const apiEndpoint = object({ advertiseAddress: str(), bindPort: int() });
+const apiEndpoint = object('APIEndpoint', TYPES, { advertiseAddress: str(), bindPort: int() });
 
-const nodeRegistration = object({
+const nodeRegistration = object('NodeRegistrationOptions', TYPES, {
   name: str(),
   criSocket: str(),
   taints,
@@ -36,18 +54,18 @@ const nodeRegistration = object({
   imagePullSerial: bool(),
 });
 
-const bootstrapToken = object({
-  token: str({ pattern: /^[a-z0-9]{6}\.[a-z0-9]{16}$/ }),
+const bootstrapToken = object('BootstrapToken', BOOTSTRAP_TOKEN_V1_TYPES, {
+  token: token(),
   description: str(),
   ttl: duration(),
-  expires: str(),
-  usages: listOf(str({ oneOf: ['signing', 'authentication'] })),
+  expires: time(),
+  usages: strings,
   groups: strings,
 });
 
-const patches = object({ directory: str() });
+const patches = object('Patches', TYPES, { directory: str() });
 
-const timeouts = object({
+const timeouts = object('Timeouts', TYPES, {
   controlPlaneComponentHealthCheck: duration(),
   kubeletHealthCheck: duration(),
   kubernetesAPICall: duration(),
@@ -57,7 +75,7 @@ const timeouts = object({
   upgradeManifests: duration(),
 });
 
-const INIT_CONFIGURATION: Fields = {
+export const INIT_CONFIGURATION: ObjectShape = object('InitConfiguration', TYPES, {
   bootstrapTokens: listOf(bootstrapToken),
   dryRun: bool(),
   nodeRegistration,
@@ -66,11 +84,11 @@ const INIT_CONFIGURATION: Fields = {
   skipPhases: strings,
   patches,
   timeouts,
-};
+});
 
-const CLUSTER_CONFIGURATION: Fields = {
-  etcd: object({
-    local: object({
+export const CLUSTER_CONFIGURATION: ObjectShape = object('ClusterConfiguration', TYPES, {
+  etcd: object('Etcd', TYPES, {
+    local: object('LocalEtcd', TYPES, {
       ...imageMeta,
       dataDir: str(),
       extraArgs: args,
@@ -78,46 +96,52 @@ const CLUSTER_CONFIGURATION: Fields = {
       serverCertSANs: strings,
       peerCertSANs: strings,
     }),
-    external: object({ endpoints: strings, caFile: str(), certFile: str(), keyFile: str() }),
+    external: object('ExternalEtcd', TYPES, { endpoints: strings, caFile: str(), certFile: str(), keyFile: str() }),
   }),
-  networking: object({ serviceSubnet: str(), podSubnet: str(), dnsDomain: str() }),
+  networking: object('Networking', TYPES, { serviceSubnet: str(), podSubnet: str(), dnsDomain: str() }),
   kubernetesVersion: str(),
   controlPlaneEndpoint: str(),
-  apiServer: object({ ...controlPlaneComponent, certSANs: strings }),
-  controllerManager: object(controlPlaneComponent),
-  scheduler: object(controlPlaneComponent),
-  dns: object({ ...imageMeta, disabled: bool() }),
-  proxy: object({ disabled: bool() }),
+  apiServer: object('APIServer', TYPES, { ...controlPlaneComponent, certSANs: strings }),
+  controllerManager: object('ControlPlaneComponent', TYPES, controlPlaneComponent),
+  scheduler: object('ControlPlaneComponent', TYPES, controlPlaneComponent),
+  dns: object('DNS', TYPES, { ...imageMeta, disabled: bool() }),
+  proxy: object('Proxy', TYPES, { disabled: bool() }),
   certificatesDir: str(),
   imageRepository: str(),
-  featureGates: mapOf(bool()),
+  featureGates: mapOf(bool(), KUBEADM_FEATURE_GATES),
   clusterName: str(),
-  encryptionAlgorithm: str({ oneOf: ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384'] }),
+  encryptionAlgorithm: str(
+    'RSA-2048',
+    'RSA-3072',
+    'RSA-4096',
+    'ECDSA-P256',
+    versioned({ value: 'ECDSA-P384' }, { since: '1.34', evidence: 'release-1.34 notes PR #131677' }),
+  ),
   certificateValidityPeriod: duration(),
   caCertificateValidityPeriod: duration(),
-};
+});
 
-const JOIN_CONFIGURATION: Fields = {
+export const JOIN_CONFIGURATION: ObjectShape = object('JoinConfiguration', TYPES, {
   dryRun: bool(),
   nodeRegistration,
   caCertPath: str(),
-  discovery: object({
-    bootstrapToken: object({
+  discovery: object('Discovery', TYPES, {
+    bootstrapToken: object('BootstrapTokenDiscovery', TYPES, {
       token: str(),
       apiServerEndpoint: str(),
       caCertHashes: strings,
       unsafeSkipCAVerification: bool(),
     }),
-    file: object({ kubeConfigPath: str() }),
+    file: object('FileDiscovery', TYPES, { kubeConfigPath: str() }),
     tlsBootstrapToken: str(),
   }),
-  controlPlane: object({ localAPIEndpoint: apiEndpoint, certificateKey: str() }),
+  controlPlane: object('JoinControlPlane', TYPES, { localAPIEndpoint: apiEndpoint, certificateKey: str() }),
   skipPhases: strings,
   patches,
   timeouts,
-};
+});
 
-const RESET_CONFIGURATION: Fields = {
+export const RESET_CONFIGURATION: ObjectShape = object('ResetConfiguration', TYPES, {
   cleanupTmpDir: bool(),
   certificatesDir: str(),
   criSocket: str(),
@@ -127,34 +151,4 @@ const RESET_CONFIGURATION: Fields = {
   skipPhases: strings,
   unmountFlags: strings,
   timeouts,
-};
-
-interface DocumentType {
-  apiVersion: string;
-  kind: string;
-  fields: Fields;
-}
-
-const DOCUMENT_TYPES: readonly DocumentType[] = [
-  { apiVersion: KUBEADM_API_VERSION, kind: 'InitConfiguration', fields: INIT_CONFIGURATION },
-  { apiVersion: KUBEADM_API_VERSION, kind: 'ClusterConfiguration', fields: CLUSTER_CONFIGURATION },
-  { apiVersion: KUBEADM_API_VERSION, kind: 'JoinConfiguration', fields: JOIN_CONFIGURATION },
-  { apiVersion: KUBEADM_API_VERSION, kind: 'ResetConfiguration', fields: RESET_CONFIGURATION },
-  { apiVersion: KUBELET_API_VERSION, kind: 'KubeletConfiguration', fields: KUBELET_CONFIGURATION },
-  { apiVersion: KUBE_PROXY_API_VERSION, kind: 'KubeProxyConfiguration', fields: KUBE_PROXY_CONFIGURATION },
-];
-
-/**
- * Problems in one parsed config document, each `Kind.path: message`
- * (e.g. `InitConfiguration.nodeRegistration.kubeletExtraArgs[0].nme: unknown field`); empty when it fits.
- */
-export function checkDocument(doc: unknown): string[] {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['(document): expected a mapping'];
-  const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string')
-    return ['(document): apiVersion and kind must be strings'];
-  const type = DOCUMENT_TYPES.find((candidate) => candidate.apiVersion === apiVersion && candidate.kind === kind);
-  if (!type) return [`${kind}: unknown document type ${apiVersion} ${kind}`];
-  const shape: Shape = object({ apiVersion: str(), kind: str(), ...type.fields });
-  return checkValue(doc, shape, kind);
-}
+});

@@ -1,6 +1,7 @@
-// Test fixtures for the agent: a real PKI made with openssl, valid node bundles, a
-// temporary root that looks like a fresh machine, and the real agent started as a child
-// process with the stand-in executables (test/stand-ins) first on PATH.
+// Test fixtures for the agent: a real PKI made with openssl, valid node bundles (their kubeadm
+// configuration rendered by the generator), a temporary root that looks like a fresh machine
+// with a stand-in kubeadm package installed, and the real agent started as a child process
+// with the stand-in executables (test/stand-ins) first on PATH.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import {
@@ -27,16 +28,24 @@ import {
   type NodeBundle,
 } from '../../core/node-bundle.ts';
 import { NodeHost } from '../../bootstrap/node-host.ts';
-import { kubeadmImages } from '../../core/kubernetes-versions.ts';
+import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
+import { loadSpec } from '../../generator/spec/load.ts';
+import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
+import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
+import { upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const STAND_INS = join(REPO, 'test/stand-ins');
 export const TOKEN = '7f3k2q.9x8w7v6u5t4s3r2q';
-export const ARCHIVE_PATH = '/var/lib/kubeseed-images/k8s-1.33.2.tar';
-/** What the images phase needs besides kubeadm's own list (the stand-in kubeadm prints it for 1.33). */
+/** The bundles' Kubernetes version, and the stand-in kubeadm package's on the fixture's machine. */
+export const KUBERNETES_VERSION = '1.33.2';
+export const ARCHIVE_PATH = `/var/lib/kubeseed-images/k8s-${KUBERNETES_VERSION}.tar`;
+/** What the images phase needs besides kubeadm's own list. */
 export const ADDON_IMAGE = 'ghcr.io/flannel-io/flannel:v0.28.9';
-/** The images the stand-in archive holds (the stand-in ctr imports the names it lists): kubeadm's for 1.33.2, as the stand-in kubeadm prints them, and the add-on's. */
-export const ARCHIVE_IMAGES = [...kubeadmImages('1.33.2'), ADDON_IMAGE];
+/** kubeadm's pause for the version, from the upstream facts: containerd's sandbox image. */
+export const SANDBOX_IMAGE = `registry.k8s.io/pause:${upstreamImageTags(KUBERNETES_VERSION)!.pause}`;
+/** The images the stand-in archive holds (the stand-in ctr imports the names it lists): what the released kubeadm lists for the version (upstream facts, not kubeseed's table), and the add-on's. */
+export const ARCHIVE_IMAGES = [...upstreamImageList(KUBERNETES_VERSION), ADDON_IMAGE];
 export const ARCHIVE_CONTENT = `# stand-in image archive\n${ARCHIVE_IMAGES.join('\n')}\n`;
 export const TEMPLATE_PATH = '/usr/share/kubeseed/templates/flannel/v0.26.0/manifest.yaml';
 export const TEMPLATE = 'kind: ConfigMap\ndata:\n  net-conf.json: \'{"Network": "${POD_CIDR}"}\'\n';
@@ -176,43 +185,30 @@ function caCertHash(certPem: string): string {
 
 export const NODE_NAMES: Record<BootstrapRole, string> = { init: 'cp-1', 'control-plane': 'cp-2', worker: 'worker-1' };
 
-/** Fake kubeadm documents: the right kinds and a token, which is all the agent looks at. */
-function kubeadmConfig(role: BootstrapRole, endpoint: string, hash: string): string {
-  const name = NODE_NAMES[role];
-  if (role === 'init') {
-    return [
-      'apiVersion: kubeadm.k8s.io/v1beta4',
-      'kind: InitConfiguration',
-      'bootstrapTokens:',
-      `- token: ${TOKEN}`,
-      '  ttl: 24h0m0s',
-      'nodeRegistration:',
-      `  name: ${name}`,
-      `  criSocket: unix://${SOCKET}`,
-      '---',
-      'apiVersion: kubeadm.k8s.io/v1beta4',
-      'kind: ClusterConfiguration',
-      'kubernetesVersion: v1.33.2',
-      `controlPlaneEndpoint: ${endpoint}`,
-      'networking:',
-      '  podSubnet: 10.244.0.0/16',
-      '',
-    ].join('\n');
-  }
+/** The cluster the fixtures' bundles belong to, as a user would write it. */
+function clusterYaml(endpoint: string): string {
   return [
-    'apiVersion: kubeadm.k8s.io/v1beta4',
-    'kind: JoinConfiguration',
-    'discovery:',
-    '  bootstrapToken:',
-    `    apiServerEndpoint: ${endpoint}`,
-    `    token: ${TOKEN}`,
-    `    caCertHashes: ["${hash}"]`,
-    ...(role === 'control-plane' ? ['controlPlane:', '  localAPIEndpoint:', '    advertiseAddress: 10.0.0.12'] : []),
-    'nodeRegistration:',
-    `  name: ${name}`,
-    `  criSocket: unix://${SOCKET}`,
+    'apiVersion: kubeseed.dev/v1alpha1',
+    'kind: Cluster',
+    'name: demo',
+    `kubernetesVersion: ${KUBERNETES_VERSION}`,
+    `controlPlaneEndpoint: ${endpoint}`,
+    'networking:',
+    '  podSubnet: 10.244.0.0/16',
+    'nodes:',
+    ...Object.entries(NODE_NAMES).map(
+      ([role, name]) => `  - {name: ${name}, role: ${role === 'worker' ? 'worker' : 'control-plane'}}`,
+    ),
     '',
   ].join('\n');
+}
+
+/** The generator's kubeadm configuration for the role's node: what a real bundle carries. */
+function kubeadmConfig(role: BootstrapRole, endpoint: string, hash: string): string {
+  const { spec } = loadSpec(clusterYaml(endpoint));
+  const node = spec.nodes.find((candidate) => candidate.name === NODE_NAMES[role])!;
+  const [id, secret] = TOKEN.split('.') as [string, string];
+  return renderKubeadmConfig({ spec, node, token: { id, secret }, caCertHash: hash });
 }
 
 export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = {}): NodeBundle {
@@ -225,7 +221,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
     kind: BUNDLE_KIND,
     cluster: {
       name: 'demo',
-      kubernetesVersion: '1.33.2',
+      kubernetesVersion: KUBERNETES_VERSION,
       controlPlaneEndpoint: endpoint,
       caCertificate: pki.caCert,
       caCertHash: hash,
@@ -245,7 +241,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
       : [],
     runtime: {
       criSocket: `unix://${SOCKET}`,
-      sandboxImage: 'registry.k8s.io/pause:3.10',
+      sandboxImage: SANDBOX_IMAGE,
       registryMirrors: [
         { host: 'registry.k8s.io', endpoints: ['https://mirror.internal:5000'], caCertificate: pki.caCert },
       ],
@@ -263,6 +259,8 @@ export interface MachineOptions {
   cpus?: number;
   memoryKb?: number;
   cgroupControllers?: string | null;
+  /** The installed stand-in kubeadm package's version (KUBERNETES_VERSION's by default); null: none installed. */
+  kubeadmVersion?: string | null;
 }
 
 export interface Fixture {
@@ -304,6 +302,8 @@ export function makeFixture(
       `${machine.cgroupControllers ?? 'cpuset cpu io memory hugetlb pids rdma misc'}\n`,
     );
   put(root, '/etc/fstab', FSTAB);
+  if (machine.kubeadmVersion !== null)
+    put(root, KUBEADM_PACKAGE_VERSION_FILE, `v${machine.kubeadmVersion ?? KUBERNETES_VERSION}\n`);
   put(root, ARCHIVE_PATH, ARCHIVE_CONTENT);
   put(root, TEMPLATE_PATH, TEMPLATE);
   put(root, '/etc/kubeseed/node.yaml', bundleText, 0o600);
@@ -318,6 +318,7 @@ export function makeFixture(
       KUBESEED_BOOT_ROOT: root,
       KUBESEED_BOOT_RETRY_BASE_MS: '5',
       STANDIN_LOG: log,
+      STANDIN_KUBEADM_CHECKER: kubeadmChecker(),
     },
   };
 }

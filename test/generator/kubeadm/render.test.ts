@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
 import { KubeseedError } from '../../../core/errors.ts';
 import { renderKubeadmConfig } from '../../../generator/kubeadm/render.ts';
-import { checkDocument } from '../../../generator/kubeadm/v1beta4-schema.ts';
+import { checkDocument, documentProvenance } from '../../../generator/kubeadm/documents.ts';
+import { MINORS, compareMinors, type Minor } from '../../../generator/kubeadm/upstream.ts';
 import type { ClusterSpec, NodeSpec } from '../../../generator/spec/types.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered YAML documents are walked by field name in assertions
@@ -89,7 +91,7 @@ function kinds(docs: Doc[]): string[] {
   return docs.map((doc) => String(doc.kind));
 }
 
-const schema = suite('kubeadm documents pass the v1beta4 schema');
+const schema = suite('kubeadm documents pass the declared upstream types of every supported minor');
 
 const EVERY_RENDERING: [string, ClusterSpec, string][] = [
   ['init', cluster(), 'cp-1'],
@@ -103,37 +105,123 @@ const EVERY_RENDERING: [string, ClusterSpec, string][] = [
   ['ECDSA-P384 init', ECDSA_P384, 'cp-1'],
 ];
 
-for (const [label, spec, name] of EVERY_RENDERING) {
-  schema(`${label}: every document checks clean`, () => {
-    const docs = renderDocs(spec, name);
-    assert.ok(docs.length > 0);
-    for (const doc of docs) assert.equal(checkDocument(doc), [], `${label} ${doc.kind}`);
+function atMinor(spec: ClusterSpec, minor: Minor): ClusterSpec {
+  return { ...spec, kubernetesVersion: `${minor}.0`, kubernetesMinor: minor };
+}
+
+/**
+ * Every field path a document sets, in the provenance listing's notation (`a.b[].c`); the keys
+ * of a map-typed field (feature gates, eviction thresholds) are values, not fields.
+ */
+function fieldPaths(value: unknown, types: Map<string, string>, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item) => fieldPaths(item, types, `${prefix}[]`));
+  if (typeof value !== 'object' || value === null || types.get(prefix)?.startsWith('map[')) return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    return [path, ...fieldPaths(item, types, path)];
   });
 }
+
+for (const minor of MINORS) {
+  schema(`${minor}: every rendering checks clean, and every field it sets has an upstream source for ${minor}`, () => {
+    const listings = new Map<string, Map<string, { source: string; type: string }>>();
+    let checked = 0;
+    for (const [label, spec, name] of EVERY_RENDERING) {
+      if (spec.pki.algorithm === 'ECDSA-P384' && compareMinors(minor, '1.34') < 0) continue;
+      const docs = renderDocs(atMinor(spec, minor), name);
+      assert.ok(docs.length > 0, label);
+      for (const doc of docs) {
+        assert.equal(checkDocument(doc, minor), [], `${label} ${doc.kind}`);
+        if (!listings.has(doc.kind))
+          listings.set(doc.kind, new Map(documentProvenance(doc.kind, minor).map((field) => [field.path, field])));
+        const known = listings.get(doc.kind)!;
+        const types = new Map([...known].map(([path, field]) => [path, field.type]));
+        const { apiVersion: _apiVersion, kind: _kind, ...fields } = doc;
+        for (const path of fieldPaths(fields, types)) {
+          assert.match(known.get(path)?.source ?? '', / @ /, `${label} ${doc.kind}.${path}: no upstream source for ${minor}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 50, `only ${checked} fields checked`);
+  });
+}
+
+schema('a field is listed with the upstream file and the ref it was read at, for each minor', () => {
+  const kubelet = (minor: Minor) =>
+    new Map(documentProvenance('KubeletConfiguration', minor).map((field) => [field.path, field]));
+  assert.is(kubelet('1.36').get('tlsCurvePreferences')?.source, 'kubernetes/kubelet config/v1beta1/types.go @ v0.36.0');
+  assert.not.ok(kubelet('1.35').has('tlsCurvePreferences'), 'tlsCurvePreferences is a 1.36 field');
+  assert.is(kubelet('1.33').get('userNamespaces.idsPerPod')?.declaredIn, 'UserNamespaces');
+  assert.is(kubelet('1.31').get('cgroupDriver')?.source, 'kubernetes/kubelet config/v1beta1/types.go @ v0.31.0');
+  const init = documentProvenance('InitConfiguration', '1.34');
+  const effect = init.find((field) => field.path === 'nodeRegistration.taints[].effect');
+  assert.is(effect?.source, 'kubernetes/api core/v1/types.go @ v0.34.0');
+  assert.is(
+    init.find((field) => field.path === 'bootstrapTokens[].token')?.source.split(' @ ')[0],
+    'kubernetes/kubernetes cmd/kubeadm/app/apis/bootstraptoken/v1/types.go',
+  );
+  for (const minor of MINORS) {
+    const proxy = documentProvenance('KubeProxyConfiguration', minor).map((field) => field.path);
+    assert.ok(proxy.includes('windowsRunAsService'), minor);
+    assert.not.ok(proxy.includes('serviceProxyName'), `${minor}: serviceProxyName is in no kube-proxy tag`);
+    assert.not.ok(proxy.includes('nftables.tableName'), `${minor}: nftables.tableName is in no kube-proxy tag`);
+  }
+});
+
+schema('fields, values and feature gates are checked against the minor that decodes them', () => {
+  const kubelet = { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration' };
+  assert.equal(checkDocument({ ...kubelet, mergeDefaultEvictionSettings: true }, '1.33'), []);
+  assert.equal(checkDocument({ ...kubelet, mergeDefaultEvictionSettings: true }, '1.32'), [
+    'KubeletConfiguration.mergeDefaultEvictionSettings: unknown field in 1.32 (added in 1.33)',
+  ]);
+  const clusterDoc = { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration' };
+  assert.equal(checkDocument({ ...clusterDoc, encryptionAlgorithm: 'ECDSA-P384' }, '1.33'), [
+    'ClusterConfiguration.encryptionAlgorithm: "ECDSA-P384" is not one of RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 in 1.33 (added in 1.34)',
+  ]);
+  const gates = (featureGates: Record<string, boolean>) => ({ ...clusterDoc, featureGates });
+  assert.equal(checkDocument(gates({ ControlPlaneKubeletLocalMode: true }), '1.35'), []);
+  assert.equal(checkDocument(gates({ ControlPlaneKubeletLocalMode: true }), '1.36'), [
+    'ClusterConfiguration.featureGates: ControlPlaneKubeletLocalMode is not a valid feature name in 1.36 (removed in 1.36)',
+  ]);
+  assert.equal(checkDocument(gates({ NodeLocalCRISocket: true }), '1.31'), [
+    'ClusterConfiguration.featureGates: NodeLocalCRISocket is not a valid feature name in 1.31 (added in 1.32)',
+  ]);
+  assert.equal(checkDocument(gates({ NoSuchGate: true }), '1.34'), [
+    'ClusterConfiguration.featureGates: NoSuchGate is not a valid feature name',
+  ]);
+  const proxy = { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration' };
+  assert.equal(checkDocument({ ...proxy, serviceProxyName: 'x' }, '1.34'), [
+    'KubeProxyConfiguration.serviceProxyName: unknown field',
+  ]);
+  assert.equal(checkDocument({ ...proxy, windowsRunAsService: false }, '1.31'), []);
+});
 
 schema('a misspelled field fails the check', () => {
   const [init] = renderDocs(cluster(), 'cp-1') as [Doc];
   const [first] = init.nodeRegistration.kubeletExtraArgs;
   init.nodeRegistration.kubeletExtraArgs[0] = { nme: first.name, value: first.value };
-  assert.equal(checkDocument(init), ['InitConfiguration.nodeRegistration.kubeletExtraArgs[0].nme: unknown field']);
+  assert.equal(checkDocument(init, '1.33'), [
+    'InitConfiguration.nodeRegistration.kubeletExtraArgs[0].nme: unknown field',
+  ]);
 });
 
 schema('wrong types, bad durations and unknown documents fail the check', () => {
   const [init, clusterConfig] = renderDocs(cluster(), 'cp-1') as [Doc, Doc];
   init.localAPIEndpoint.bindPort = '6443';
   init.bootstrapTokens[0].ttl = '24 hours';
-  assert.equal(checkDocument(init), [
+  assert.equal(checkDocument(init, '1.33'), [
     'InitConfiguration.bootstrapTokens[0].ttl: "24 hours" is not a Go duration (e.g. 24h0m0s)',
     'InitConfiguration.localAPIEndpoint.bindPort: expected integer, got string',
   ]);
   clusterConfig.encryptionAlgorithm = 'ECDSA-P521';
-  assert.equal(checkDocument(clusterConfig), [
+  assert.equal(checkDocument(clusterConfig, '1.34'), [
     'ClusterConfiguration.encryptionAlgorithm: "ECDSA-P521" is not one of RSA-2048, RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384',
   ]);
-  assert.equal(checkDocument({ apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration' }), [
-    'InitConfiguration: unknown document type kubeadm.k8s.io/v1beta3 InitConfiguration',
+  assert.equal(checkDocument({ apiVersion: 'kubeadm.k8s.io/v1beta3', kind: 'InitConfiguration' }, '1.33'), [
+    'InitConfiguration: no kind "InitConfiguration" is registered for version "kubeadm.k8s.io/v1beta3"',
   ]);
-  assert.equal(checkDocument(['not', 'a', 'mapping']), ['(document): expected a mapping']);
+  assert.equal(checkDocument(['not', 'a', 'mapping'], '1.33'), ['(document): expected a mapping']);
 });
 
 schema('the checker also knows kubeadm fields nothing renders yet', () => {
@@ -149,7 +237,7 @@ schema('the checker also knows kubeadm fields nothing renders yet', () => {
     dns: { disabled: false },
     proxy: { disabled: false },
   };
-  assert.equal(checkDocument(doc), []);
+  assert.equal(checkDocument(doc, '1.33'), []);
   const join = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',
     kind: 'JoinConfiguration',
@@ -161,9 +249,9 @@ schema('the checker also knows kubeadm fields nothing renders yet', () => {
     discovery: { bootstrapToken: { token: TOKEN_TEXT, apiServerEndpoint: '10.0.0.10:6443', caCertHashes: [HASH] } },
     timeouts: { discovery: '10m0s' },
   };
-  assert.equal(checkDocument(join), []);
+  assert.equal(checkDocument(join, '1.33'), []);
   const bad = { ...join, nodeRegistration: { imagePullPolicy: 'Sometimes' } };
-  assert.equal(checkDocument(bad), [
+  assert.equal(checkDocument(bad, '1.33'), [
     'JoinConfiguration.nodeRegistration.imagePullPolicy: "Sometimes" is not one of Always, IfNotPresent, Never',
   ]);
 });
@@ -373,8 +461,30 @@ taints.run();
 
 const output = suite('kubeadm rendering output');
 
-output('the same input renders byte-identical output', () => {
-  for (const [label, spec, name] of EVERY_RENDERING) assert.is(render(spec, name), render(spec, name), label);
+// A second process: state kept between calls in one process (a cache, an iteration order
+// that depends on earlier calls) cannot make two runs agree there.
+const OTHER_PROCESS = `
+  const { renderKubeadmConfig } = await import(${JSON.stringify(import.meta.resolve('../../../generator/kubeadm/render.ts'))});
+  const cases = JSON.parse(process.argv[1]);
+  process.stdout.write(JSON.stringify(cases.map((input) => renderKubeadmConfig(input))));
+`;
+
+output('the same input renders byte-identical output in another process', () => {
+  const inputs = EVERY_RENDERING.map(([, spec, name]) => ({
+    spec,
+    node: spec.nodes.find((candidate) => candidate.name === name)!,
+    token: TOKEN,
+    caCertHash: HASH,
+  }));
+  const child = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', OTHER_PROCESS, JSON.stringify(inputs)],
+    { encoding: 'utf8' },
+  );
+  assert.is(child.status, 0, child.stderr);
+  const there = JSON.parse(child.stdout) as string[];
+  assert.is(there.length, EVERY_RENDERING.length);
+  for (const [index, [label, spec, name]] of EVERY_RENDERING.entries()) assert.is(there[index], render(spec, name), label);
 });
 
 output('label insertion order does not change the output', () => {
