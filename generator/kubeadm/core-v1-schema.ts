@@ -27,8 +27,7 @@ export const hostPathType: Shape = str(
   'BlockDevice',
 );
 
-const keySelector = (goType: string) =>
-  object(goType, CORE_V1_TYPES, { name: str(), key: str(), optional: bool() });
+const keySelector = (goType: string) => object(goType, CORE_V1_TYPES, { name: str(), key: str(), optional: bool() });
 
 /** corev1.EnvVar with every EnvVarSource kind. */
 export const envVar: Shape = object('EnvVar', CORE_V1_TYPES, {
@@ -45,7 +44,11 @@ export const envVar: Shape = object('EnvVar', CORE_V1_TYPES, {
     secretKeyRef: keySelector('SecretKeySelector'),
     fileKeyRef: versioned(
       object('FileKeySelector', CORE_V1_TYPES, { volumeName: str(), path: str(), key: str(), optional: bool() }),
-      { since: '1.34', evidence: 'kubernetes/api core/v1/types.go has it from v0.34.0; release-1.34 notes "Added a new FileKeyRef field to containers"' },
+      {
+        since: '1.34',
+        evidence:
+          'kubernetes/api core/v1/types.go has it from v0.34.0; release-1.34 notes "Added a new FileKeyRef field to containers"',
+      },
     ),
   }),
 });

@@ -31,7 +31,10 @@ const authentication = object('KubeletAuthentication', TYPES, {
 
 const authorization = object('KubeletAuthorization', TYPES, {
   mode: str('AlwaysAllow', 'Webhook'),
-  webhook: object('KubeletWebhookAuthorization', TYPES, { cacheAuthorizedTTL: duration(), cacheUnauthorizedTTL: duration() }),
+  webhook: object('KubeletWebhookAuthorization', TYPES, {
+    cacheAuthorizedTTL: duration(),
+    cacheUnauthorizedTTL: duration(),
+  }),
 });
 
 const strings = mapOf(str());
@@ -152,10 +155,7 @@ export const KUBELET_CONFIGURATION: ObjectShape = object('KubeletConfiguration',
   shutdownGracePeriodByPodPriority: listOf(
     object('ShutdownGracePeriodByPodPriority', TYPES, { priority: int(), shutdownGracePeriodSeconds: int() }),
   ),
-  crashLoopBackOff: since(
-    '1.32',
-    object('CrashLoopBackOffConfig', TYPES, { maxContainerRestartPeriod: duration() }),
-  ),
+  crashLoopBackOff: since('1.32', object('CrashLoopBackOffConfig', TYPES, { maxContainerRestartPeriod: duration() })),
   reservedMemory: listOf(object('MemoryReservation', TYPES, { numaNode: int(), limits: mapOf(quantity()) })),
   enableProfilingHandler: bool(),
   enableDebugFlagsHandler: bool(),
@@ -169,9 +169,5 @@ export const KUBELET_CONFIGURATION: ObjectShape = object('KubeletConfiguration',
   containerRuntimeEndpoint: str(),
   imageServiceEndpoint: str(),
   failCgroupV1: bool(),
-  userNamespaces: since(
-    '1.33',
-    object('UserNamespaces', TYPES, { idsPerPod: int() }),
-    'release-1.33 notes PR #130028',
-  ),
+  userNamespaces: since('1.33', object('UserNamespaces', TYPES, { idsPerPod: int() }), 'release-1.33 notes PR #130028'),
 });

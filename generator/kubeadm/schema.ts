@@ -139,7 +139,9 @@ function checkScalar(value: unknown, shape: Shape, path: string): string[] {
     case 'token':
       // The secret is never echoed: messages reach logs.
       if (typeof value !== 'string') return mismatch(path, 'bootstrap token string', value);
-      return BOOTSTRAP_TOKEN.test(value) ? [] : [`${path}: the bootstrap token is not of the form [a-z0-9]{6}.[a-z0-9]{16}`];
+      return BOOTSTRAP_TOKEN.test(value)
+        ? []
+        : [`${path}: the bootstrap token is not of the form [a-z0-9]{6}.[a-z0-9]{16}`];
     default:
       return [];
   }

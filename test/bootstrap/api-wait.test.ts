@@ -4,11 +4,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { NodeHost } from '../../bootstrap/node-host.ts';
 import {
   cleanup,
   commands,
+  exists,
+  file,
   findCall,
   freePort,
   makeBundle,
@@ -17,19 +18,30 @@ import {
   startAgent,
   startApiServer,
   state,
+  waitFor,
+  type Fixture,
 } from './helpers.ts';
 
 const test = suite('agent: waiting for the API server');
 test.after(cleanup);
 
-const LATE_MS = 1500;
+const LOG = '/var/log/kubeseed-boot.log';
+
+/** Waits (generously: the machine is busy) until the agent's log has a line matching `pattern`. */
+async function logged(fixture: Fixture, pattern: RegExp): Promise<void> {
+  const seen = () => (exists(fixture, LOG) ? file(fixture, LOG) : '');
+  assert.ok(
+    await waitFor(() => pattern.test(seen()), 30_000, 50),
+    `no log line ${pattern}; the log so far:\n${seen()}`,
+  );
+}
 
 test('worker: a real TLS API server that starts listening late → the stand-in kubeadm join waits, then proceeds', async () => {
   const pki = makePki();
   const port = await freePort();
   const fixture = makeFixture(makeBundle('worker', { apiPort: port }));
   const { done } = startAgent(fixture, ['run']);
-  await delay(LATE_MS);
+  await logged(fixture, /waiting for the API server at 127\.0\.0\.1:\d+: nothing accepts TCP connections/);
   assert.not.ok(
     commands(fixture).some((line) => line.startsWith('kubeadm join')),
     'no join before the API server is up',
@@ -85,7 +97,7 @@ test('worker: an endpoint with a foreign certificate keeps the stand-in kubeadm 
   try {
     const fixture = makeFixture(makeBundle('worker', { apiPort: stranger.port }));
     const { child, done } = startAgent(fixture, ['run']);
-    await delay(1500);
+    await logged(fixture, /waiting for the API server at 127\.0\.0\.1:\d+: GET .*certificate/i);
     child.kill('SIGKILL');
     const result = await done;
     assert.not.ok(commands(fixture).some((line) => line.startsWith('kubeadm join')));

@@ -55,6 +55,13 @@ test('kubeadm failures (stderr as real kubeadm prints it): configuration errors 
   assert.ok(isConfigError('strict decoding error: unknown field "bogus"'));
   assert.ok(isConfigError('invalid configuration for GroupVersionKind'));
   assert.ok(isConfigError('no kind "InitConfig" is registered for version "kubeadm.k8s.io/v1beta4"'));
+  assert.ok(isConfigError('networking.podSubnet: Invalid value: "10.0.0.0/33": couldn\'t parse subnet'));
+  assert.ok(isConfigError('[discovery.bootstrapToken.apiServerEndpoint: Required value: the API server to discover]'));
+  assert.ok(
+    isConfigError(
+      'this version of kubeadm only supports deploying clusters with the control plane version >= 1.32.0. Current version: v1.31.0',
+    ),
+  );
   assert.not.ok(isConfigError('[wait-control-plane] context deadline exceeded'));
   assert.not.ok(isConfigError('[preflight] Some fatal errors occurred: [ERROR Port-6443]: Port 6443 is in use'));
 });

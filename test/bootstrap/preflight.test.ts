@@ -64,15 +64,16 @@ test('a clock before the CA notBefore (a Pi without RTC) → preflight waits, re
   assert.is(state(fixture).phases.preflight?.status, 'done');
 });
 
-test('an unfit machine → every preflight problem named at once, phase failed', async () => {
+test('an unfit machine (its stand-in kubeadm package 1.32) → every preflight problem named at once, phase failed', async () => {
   const machine: MachineOptions = {
     kernelArch: 'aarch64',
     cpus: 1,
     memoryKb: 1_000_000,
     cgroupControllers: 'cpuset cpu io pids',
+    kubeadmVersion: '1.32.4',
   };
   const fixture = makeFixture(makeBundle('init'), machine);
-  const host = hostFor(fixture, Date.now(), { STANDIN_KUBEADM_VERSION: 'v1.32.4' });
+  const host = hostFor(fixture, Date.now());
   const code = await runCli(['run'], host);
   const output = host.output;
   assert.is(code, 1);

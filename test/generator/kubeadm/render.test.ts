@@ -138,7 +138,11 @@ for (const minor of MINORS) {
         const types = new Map([...known].map(([path, field]) => [path, field.type]));
         const { apiVersion: _apiVersion, kind: _kind, ...fields } = doc;
         for (const path of fieldPaths(fields, types)) {
-          assert.match(known.get(path)?.source ?? '', / @ /, `${label} ${doc.kind}.${path}: no upstream source for ${minor}`);
+          assert.match(
+            known.get(path)?.source ?? '',
+            / @ /,
+            `${label} ${doc.kind}.${path}: no upstream source for ${minor}`,
+          );
           checked++;
         }
       }
@@ -484,7 +488,8 @@ output('the same input renders byte-identical output in another process', () => 
   assert.is(child.status, 0, child.stderr);
   const there = JSON.parse(child.stdout) as string[];
   assert.is(there.length, EVERY_RENDERING.length);
-  for (const [index, [label, spec, name]] of EVERY_RENDERING.entries()) assert.is(there[index], render(spec, name), label);
+  for (const [index, [label, spec, name]] of EVERY_RENDERING.entries())
+    assert.is(there[index], render(spec, name), label);
 });
 
 output('label insertion order does not change the output', () => {

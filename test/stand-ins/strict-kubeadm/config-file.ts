@@ -73,7 +73,9 @@ function checkKubernetesVersion(cluster: Doc, kubeadm: KubeadmVersion, result: L
   }
   const match = typeof version === 'string' ? VERSION.exec(version) : null;
   if (!match || typeof version !== 'string') {
-    result.errors.push(`ClusterConfiguration.kubernetesVersion: Invalid value: ${JSON.stringify(version)}: not a release version`);
+    result.errors.push(
+      `ClusterConfiguration.kubernetesVersion: Invalid value: ${JSON.stringify(version)}: not a release version`,
+    );
     return;
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
@@ -90,7 +92,8 @@ function checkKubernetesVersion(cluster: Doc, kubeadm: KubeadmVersion, result: L
 function checkOnce(documents: Doc[], result: LoadedConfig): void {
   const seen = new Set<string>();
   for (const doc of documents) {
-    if (seen.has(doc.kind)) result.errors.push(`invalid configuration: kind "${doc.kind}" is specified twice in YAML file`);
+    if (seen.has(doc.kind))
+      result.errors.push(`invalid configuration: kind "${doc.kind}" is specified twice in YAML file`);
     seen.add(doc.kind);
   }
 }
@@ -102,14 +105,18 @@ export function loadConfig(text: string, command: Command, kubeadm: KubeadmVersi
   for (const doc of all) {
     if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || !documentType(doc.apiVersion, doc.kind)) {
       if (command === 'join' && !String(doc.apiVersion).startsWith(KUBEADM_GROUP)) {
-        result.warnings.push(`[config] WARNING: Ignored YAML document with GroupVersionKind ${doc.apiVersion}, Kind=${doc.kind}`);
+        result.warnings.push(
+          `[config] WARNING: Ignored YAML document with GroupVersionKind ${doc.apiVersion}, Kind=${doc.kind}`,
+        );
         continue;
       }
       result.errors.push(`no kind "${doc.kind}" is registered for version "${doc.apiVersion}" in scheme`);
       continue;
     }
     if (!takes(command, doc)) {
-      result.warnings.push(`[config] WARNING: Ignored configuration document with GroupVersionKind ${doc.apiVersion}, Kind=${doc.kind}`);
+      result.warnings.push(
+        `[config] WARNING: Ignored configuration document with GroupVersionKind ${doc.apiVersion}, Kind=${doc.kind}`,
+      );
       continue;
     }
     result.documents.push(doc);
@@ -117,7 +124,9 @@ export function loadConfig(text: string, command: Command, kubeadm: KubeadmVersi
   checkOnce(result.documents, result);
   for (const doc of result.documents)
     for (const problem of checkDocument(doc, kubeadm.minor))
-      result.errors.push(`error unmarshaling configuration ${doc.apiVersion}, Kind=${doc.kind}: strict decoding error: ${problem}`);
+      result.errors.push(
+        `error unmarshaling configuration ${doc.apiVersion}, Kind=${doc.kind}: strict decoding error: ${problem}`,
+      );
   if (result.errors.length > 0) return result;
 
   const byKind = (kind: string) => result.documents.find((doc) => doc.kind === kind);
@@ -138,7 +147,9 @@ export function loadConfig(text: string, command: Command, kubeadm: KubeadmVersi
   result.cluster = clusterConfig;
   result.errors.push(...validateClusterConfiguration(clusterConfig).map((error) => `ClusterConfiguration.${error}`));
   checkKubernetesVersion(clusterConfig, kubeadm, result);
-  const components = result.documents.filter((doc) => doc.apiVersion && !String(doc.apiVersion).startsWith(KUBEADM_GROUP));
+  const components = result.documents.filter(
+    (doc) => doc.apiVersion && !String(doc.apiVersion).startsWith(KUBEADM_GROUP),
+  );
   result.errors.push(...validateComponentConsistency(clusterConfig, components));
   return result;
 }

@@ -26,5 +26,8 @@ export function installedKubeadm(root: string): KubeadmVersion | string {
   } catch {
     return `no stand-in kubeadm package on this machine (${KUBEADM_PACKAGE_VERSION_FILE} is missing)`;
   }
-  return parseKubeadmVersion(text) ?? `the stand-in kubeadm package says ${JSON.stringify(text)}: not a release the upstream facts hold`;
+  return (
+    parseKubeadmVersion(text) ??
+    `the stand-in kubeadm package says ${JSON.stringify(text)}: not a release the upstream facts hold`
+  );
 }

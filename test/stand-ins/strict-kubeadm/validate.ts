@@ -112,7 +112,13 @@ function checkPodSubnet(value: string, controllerManager: Doc | undefined): Fiel
     if (nodeMask < cidr.prefix)
       return [invalid(path, text, `the node CIDR mask /${nodeMask} must not be larger than the pod subnet`)];
     if (nodeMask - cidr.prefix > POD_NODE_MASK_MAX_DIFF)
-      return [invalid(path, text, `the pod subnet /${cidr.prefix} and node mask /${nodeMask} differ by more than ${POD_NODE_MASK_MAX_DIFF} bits`)];
+      return [
+        invalid(
+          path,
+          text,
+          `the pod subnet /${cidr.prefix} and node mask /${nodeMask} differ by more than ${POD_NODE_MASK_MAX_DIFF} bits`,
+        ),
+      ];
     return [];
   });
 }
@@ -130,7 +136,13 @@ function checkAbsolute(path: string, value: unknown): FieldErrors {
 function checkCriSocket(path: string, value: unknown): FieldErrors {
   if (value === undefined) return [];
   if (typeof value !== 'string' || !/^unix:\/\/\/./.test(value))
-    return [invalid(path, value, 'the CRI socket must be a URL with the unix scheme, e.g. unix:///run/containerd/containerd.sock')];
+    return [
+      invalid(
+        path,
+        value,
+        'the CRI socket must be a URL with the unix scheme, e.g. unix:///run/containerd/containerd.sock',
+      ),
+    ];
   return [];
 }
 
@@ -274,7 +286,11 @@ function checkDiscovery(discovery: Doc | undefined): FieldErrors {
     const hashes: string[] = token.caCertHashes ?? [];
     if (hashes.length === 0 && token.unsafeSkipCAVerification !== true)
       errors.push(
-        invalid(`${path}.caCertHashes`, '', 'using token-based discovery without caCertHashes can be unsafe; set unsafeSkipCAVerification to continue'),
+        invalid(
+          `${path}.caCertHashes`,
+          '',
+          'using token-based discovery without caCertHashes can be unsafe; set unsafeSkipCAVerification to continue',
+        ),
       );
     // pubkeypin checks these when discovery runs; a join with a bad one never gets that far.
     for (const hash of hashes)
@@ -292,9 +308,14 @@ function checkDiscovery(discovery: Doc | undefined): FieldErrors {
 }
 
 export function validateJoinConfiguration(join: Doc): FieldErrors {
-  const errors = [...checkDiscovery(join.discovery), ...checkNodeRegistration(join.nodeRegistration, 'nodeRegistration')];
+  const errors = [
+    ...checkDiscovery(join.discovery),
+    ...checkNodeRegistration(join.nodeRegistration, 'nodeRegistration'),
+  ];
   if (join.caCertPath !== undefined && !(join.caCertPath.startsWith('/') && join.caCertPath.endsWith('.crt')))
-    errors.push(invalid('caCertPath', join.caCertPath, 'the ca certificate path must be an absolute path ending in .crt'));
+    errors.push(
+      invalid('caCertPath', join.caCertPath, 'the ca certificate path must be an absolute path ending in .crt'),
+    );
   if (join.controlPlane !== undefined) {
     errors.push(...checkApiEndpoint(join.controlPlane.localAPIEndpoint, 'controlPlane.localAPIEndpoint'));
     errors.push(...checkCertificateKey('controlPlane.certificateKey', join.controlPlane.certificateKey));
@@ -311,13 +332,29 @@ export function validateComponentConsistency(cluster: Doc, components: Doc[]): F
   const errors: FieldErrors = [];
   const networking: Doc = cluster.networking ?? {};
   for (const doc of components) {
-    if (doc.kind === 'KubeProxyConfiguration' && doc.clusterCIDR !== undefined && doc.clusterCIDR !== (networking.podSubnet ?? ''))
+    if (
+      doc.kind === 'KubeProxyConfiguration' &&
+      doc.clusterCIDR !== undefined &&
+      doc.clusterCIDR !== (networking.podSubnet ?? '')
+    )
       errors.push(
-        invalid('KubeProxyConfiguration.clusterCIDR', doc.clusterCIDR, `must equal ClusterConfiguration networking.podSubnet ${quote(networking.podSubnet ?? '')}`),
+        invalid(
+          'KubeProxyConfiguration.clusterCIDR',
+          doc.clusterCIDR,
+          `must equal ClusterConfiguration networking.podSubnet ${quote(networking.podSubnet ?? '')}`,
+        ),
       );
-    if (doc.kind === 'KubeletConfiguration' && doc.clusterDomain !== undefined && doc.clusterDomain !== (networking.dnsDomain ?? 'cluster.local'))
+    if (
+      doc.kind === 'KubeletConfiguration' &&
+      doc.clusterDomain !== undefined &&
+      doc.clusterDomain !== (networking.dnsDomain ?? 'cluster.local')
+    )
       errors.push(
-        invalid('KubeletConfiguration.clusterDomain', doc.clusterDomain, `must equal ClusterConfiguration networking.dnsDomain ${quote(networking.dnsDomain ?? 'cluster.local')}`),
+        invalid(
+          'KubeletConfiguration.clusterDomain',
+          doc.clusterDomain,
+          `must equal ClusterConfiguration networking.dnsDomain ${quote(networking.dnsDomain ?? 'cluster.local')}`,
+        ),
       );
   }
   return errors;
