@@ -17,6 +17,7 @@ import {
   makePki,
   mode,
   runAgent,
+  SANDBOX_IMAGE,
   startApiServer,
   state,
   type Fixture,
@@ -57,20 +58,26 @@ function checkCommonFiles(fixture: Fixture): void {
   assert.is.not(file(fixture, '/etc/fstab'), FSTAB);
   assert.is(file(fixture, '/etc/hostname'), `${fixture.bundle.node.name}\n`);
 
-  const containerd = file(fixture, '/etc/containerd/config.toml');
   assert.is(mode(fixture, '/etc/containerd/config.toml'), 0o644);
-  assert.match(containerd, /^version = 2$/m);
+  // What the real containerd made of the file (config dump, run by the systemctl stand-in on
+  // restart): a misspelled key would leave containerd's default here, not the intended value.
+  const restart = findCall(fixture, 'systemctl', 'restart');
+  assert.ok(restart, 'containerd was restarted');
+  const dump = readFileSync(join(restart!, 'config-dump.toml'), 'utf8');
+  assert.match(dump, /^version = 2$/m);
+  const cri = dump.slice(dump.indexOf('[plugins."io.containerd.grpc.v1.cri"]\n'));
+  assert.match(cri, `\n    sandbox_image = "${SANDBOX_IMAGE}"\n`);
   assert.match(
-    containerd,
-    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\]\n {2}sandbox_image = "registry\.k8s\.io\/pause:3\.10"/,
+    cri,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\]\n(?: {10}.*\n)*? {10}runtime_type = "io\.containerd\.runc\.v2"/,
   );
   assert.match(
-    containerd,
-    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/,
+    cri,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {12}SystemdCgroup = true/,
   );
   assert.match(
-    containerd,
-    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n {2}config_path = "\/etc\/containerd\/certs\.d"/,
+    cri,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\]\n {6}config_path = "\/etc\/containerd\/certs\.d"/,
   );
   assert.is(
     file(fixture, '/etc/containerd/certs.d/registry.k8s.io/hosts.toml'),

@@ -1,12 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../core/errors.ts';
-import {
-  KUBEADM_IMAGE_VERSIONS,
-  SUPPORTED_MINORS,
-  kubeadmImages,
-  sandboxImage,
-} from '../../core/kubernetes-versions.ts';
+import { SUPPORTED_MINORS, kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
+import { releasesWithFacts, upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 
 const versions = suite('kubernetes versions');
 
@@ -14,49 +10,53 @@ versions('the supported minors are 1.31 to 1.36', () => {
   assert.equal(SUPPORTED_MINORS, ['1.31', '1.32', '1.33', '1.34', '1.35', '1.36']);
 });
 
-versions('every supported minor has a pause, CoreDNS and etcd tag', () => {
-  for (const minor of SUPPORTED_MINORS) {
-    const images = KUBEADM_IMAGE_VERSIONS[minor];
-    assert.ok(images, minor);
-    assert.match(images.pause, /^\d+\.\d+(\.\d+)?$/, minor);
-    assert.match(images.coreDNS, /^v\d+\.\d+\.\d+$/, minor);
-    assert.match(images.etcd, /^\d+\.\d+\.\d+-\d+$/, minor);
-    const list = kubeadmImages(`${minor}.0`);
-    assert.is(list.length, 7, minor);
-    for (const image of list) assert.match(image, /^registry\.k8s\.io\/[a-z/-]+:v?[0-9][0-9a-z.-]*$/, image);
-  }
+versions('every release the upstream facts hold lists exactly what that released kubeadm lists', () => {
+  const releases = releasesWithFacts();
+  assert.ok(releases.length > 50, `${releases.length} releases`);
+  for (const minor of SUPPORTED_MINORS) assert.ok(releases.includes(`${minor}.0`), minor);
+  for (const release of releases) assert.equal(kubeadmImages(release), upstreamImageList(release), release);
 });
 
-versions("kubeadmImages lists kubeadm's seven images in its order", () => {
-  assert.equal(kubeadmImages('1.33.2'), [
-    'registry.k8s.io/kube-apiserver:v1.33.2',
-    'registry.k8s.io/kube-controller-manager:v1.33.2',
-    'registry.k8s.io/kube-scheduler:v1.33.2',
-    'registry.k8s.io/kube-proxy:v1.33.2',
-    'registry.k8s.io/coredns/coredns:v1.12.0',
-    'registry.k8s.io/pause:3.10',
-    'registry.k8s.io/etcd:3.5.21-0',
-  ]);
+versions('tags that moved in a patch release: CoreDNS from 1.31.1, etcd from 1.31.14, 1.32.10, 1.33.6, 1.34.2', () => {
+  const moves: [before: string, after: string, image: 'coredns' | 'etcd'][] = [
+    ['1.31.0', '1.31.1', 'coredns'],
+    ['1.31.13', '1.31.14', 'etcd'],
+    ['1.32.9', '1.32.10', 'etcd'],
+    ['1.33.5', '1.33.6', 'etcd'],
+    ['1.34.1', '1.34.2', 'etcd'],
+  ];
+  for (const [before, after, image] of moves) {
+    const pick = (version: string) => kubeadmImages(version).find((name) => name.includes(`/${image}:`));
+    assert.is.not(pick(before), pick(after), `${image} ${before} → ${after}`);
+    assert.equal(
+      pick(after),
+      upstreamImageList(after).find((name) => name.includes(`/${image}:`)),
+    );
+  }
+  assert.is(moves.length, 5);
 });
 
 versions("a custom repository takes every image and drops CoreDNS's coredns/ path", () => {
-  assert.equal(kubeadmImages('1.34.1', 'mirror.example.com/k8s'), [
-    'mirror.example.com/k8s/kube-apiserver:v1.34.1',
-    'mirror.example.com/k8s/kube-controller-manager:v1.34.1',
-    'mirror.example.com/k8s/kube-scheduler:v1.34.1',
-    'mirror.example.com/k8s/kube-proxy:v1.34.1',
-    'mirror.example.com/k8s/coredns:v1.12.1',
-    'mirror.example.com/k8s/pause:3.10.1',
-    'mirror.example.com/k8s/etcd:3.6.4-0',
-  ]);
+  for (const release of ['1.31.0', '1.34.1', '1.36.3'])
+    assert.equal(
+      kubeadmImages(release, 'mirror.example.com/k8s'),
+      upstreamImageList(release, 'mirror.example.com/k8s'),
+    );
 });
 
-versions("the sandbox image is kubeadm's pause image", () => {
-  assert.is(sandboxImage('1.36.0'), 'registry.k8s.io/pause:3.10.2');
-  assert.is(sandboxImage('1.31.4', 'mirror.example.com'), 'mirror.example.com/pause:3.10');
-  for (const minor of SUPPORTED_MINORS) {
-    assert.ok(kubeadmImages(`${minor}.3`).includes(sandboxImage(`${minor}.3`)), minor);
+versions("the sandbox image is the released kubeadm's pause, for every release the facts hold", () => {
+  const releases = releasesWithFacts();
+  for (const release of releases) {
+    assert.is(sandboxImage(release), `registry.k8s.io/pause:${upstreamImageTags(release)!.pause}`, release);
+    assert.is(
+      sandboxImage(release, 'mirror.example.com'),
+      `mirror.example.com/pause:${upstreamImageTags(release)!.pause}`,
+    );
   }
+});
+
+versions('a patch release later than the facts reach takes its minor’s last known tags', () => {
+  assert.equal(kubeadmImages('1.36.9').slice(4), upstreamImageList('1.36.3').slice(4));
 });
 
 versions('unsupported or malformed versions are refused', () => {

@@ -5,9 +5,12 @@
 // kubeadm runs. Two boots of the same disk, with two bundles: one naming every archive,
 // one leaving out the archive of a single required image.
 //
-// Names: kubeadm's images are the stand-in kubeadm's list (`kubeadm config images list`,
-// 1.33's tags) under an imageRepository on the test registry, bundled with the CLI as a user
-// would (`kubeseed images archive --kubernetes-version … --image-repository …`). The pod
+// Names: kubeadm's images are kubeseed's own list for the version (its table) under an
+// imageRepository on the test registry, bundled with the CLI as a user would (`kubeseed images
+// archive --kubernetes-version … --image-repository …`); what the node then requires is what
+// the strict stand-in kubeadm lists, the released kubeadm's tags from the upstream facts. The
+// version is 1.31.0, whose CoreDNS (v1.11.1) differs from its release branch's (v1.11.3): a
+// table that took the branch's tag leaves CoreDNS out of the archive and the boot fails. The pod
 // network's images keep their real ghcr.io names, which the CLI can only pull from ghcr.io
 // (it has no name rewriting, and no proxy support): they are bundled by the same code
 // (archiveImages) with a registry client whose fetch sends ghcr.io to the test registry.
@@ -25,20 +28,20 @@ import { podNetworks } from '../../templates/index.ts';
 import { pushLayout, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { buildTestImages, type LayoutImage } from '../helpers/test-images.ts';
+import { upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 import { REPO } from './cache.ts';
 import { E2eCluster, type E2eNode } from './cluster.ts';
 import { e2eDisk, type E2eDisk } from './disk.ts';
 import { exec } from './exec.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
 import { bootQemu } from './qemu.ts';
-import { e2eImage } from './rootfs.ts';
+import { E2E_KUBERNETES_VERSION, e2eImage } from './rootfs.ts';
 import { cannotBoot, QEMU_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const NODE = 'cp-1';
-/** The stand-in kubeadm prints 1.33's image list; kubeseed's list for 1.33 is the same. */
-const KUBERNETES_VERSION = '1.33.2';
+const KUBERNETES_VERSION = E2E_KUBERNETES_VERSION;
 const FLANNEL_IMAGES = podNetworks.flannel!.images;
 /** Left out of the second bundle's archives. */
 const MISSING = FLANNEL_IMAGES.find((image) => image.includes('/flannel-cni-plugin:'))!;
@@ -264,9 +267,15 @@ AirGapBoot(
         log,
         ` INFO images running ctr --address ${socket(complete.node)} -n k8s.io images import ${archive.path}\n`,
       );
-    // kubeadm's list (7) and the pod network's (2); the sandbox image is kubeadm's pause.
+    // kubeadm's list (7) and the pod network's (2): kubeseed's list is the released kubeadm's.
+    const repository = complete.node.bundle.runtime.sandboxImage.replace(/\/pause:.*$/, '');
+    assert.equal(required.slice(0, 7), upstreamImageList(KUBERNETES_VERSION, repository));
     assert.is(required.length, 9);
-    assert.ok(required.includes(complete.node.bundle.runtime.sandboxImage), 'the sandbox image is in the archives');
+    assert.is(
+      complete.node.bundle.runtime.sandboxImage,
+      `${repository}/pause:${upstreamImageTags(KUBERNETES_VERSION)!.pause}`,
+      "the sandbox image is the released kubeadm's pause",
+    );
     assert.match(log, `INFO images all ${required.length} required images are present`);
     const listed = complete.result.standins.calls('kubeadm').find((call) => call.argv[0] === 'config');
     assert.equal(

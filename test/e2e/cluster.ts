@@ -8,11 +8,13 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBundle, type BootstrapRole, type NodeBundle } from '../../core/node-bundle.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { E2E_KUBERNETES_VERSION } from './rootfs.ts';
 
-const CLUSTER_SPEC = `apiVersion: kubeseed.dev/v1alpha1
+/** The four-node cluster, for the version of the image's stand-in kubeadm package unless told otherwise. */
+export const clusterSpec = (kubernetesVersion = E2E_KUBERNETES_VERSION) => `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
 name: e2e
-kubernetesVersion: 1.34.2
+kubernetesVersion: ${kubernetesVersion}
 controlPlaneEndpoint: 192.0.2.10:6443
 networking:
   podSubnet: 10.244.0.0/16
@@ -60,7 +62,7 @@ export class E2eCluster {
   /** Runs `kubeseed generate` on `spec` (default: the four-node cluster above) into DIR/out. */
   constructor(
     readonly dir: string,
-    spec = CLUSTER_SPEC,
+    spec = clusterSpec(),
   ) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'cluster.yaml'), spec);

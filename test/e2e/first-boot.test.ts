@@ -46,9 +46,17 @@ async function bootCluster(): Promise<Booted> {
   return { cluster, results };
 }
 
-function cluster(): Promise<Booted> {
+/** The booted cluster; every test walks its nodes, so each first checks that all four booted. */
+async function cluster(): Promise<Booted> {
   booted ??= bootCluster();
-  return booted;
+  const result = await booted;
+  assert.equal(
+    result.cluster.nodes.map((node) => node.role),
+    ['init', 'control-plane', 'worker', 'worker'],
+    'the four nodes of the e2e cluster',
+  );
+  assert.equal(Object.keys(result.results).sort(), result.cluster.nodes.map((node) => node.name).sort());
+  return result;
 }
 
 const FirstBoot = suite('e2e: first boot of a cluster in systemd-nspawn (stand-in kubeadm, kubelet, kubectl)');

@@ -18,7 +18,7 @@ import { E2eCluster, type E2eNode } from './cluster.ts';
 import { exec } from './exec.ts';
 import { collectedResults, UNIT_STARTED, UNIT_STARTING, type GuestResults } from './guest-results.ts';
 import { bootNspawn } from './nspawn.ts';
-import { e2eImage } from './rootfs.ts';
+import { E2E_KUBERNETES_VERSION, e2eImage } from './rootfs.ts';
 import { cannotBoot, IGNITION, NSPAWN_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
@@ -43,7 +43,7 @@ function clusterSpec(agentUrl: string, agentSha512: string): string {
   return `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
 name: e2e-ignition
-kubernetesVersion: 1.34.2
+kubernetesVersion: ${E2E_KUBERNETES_VERSION}
 controlPlaneEndpoint: 192.0.2.10:6443
 networking:
   podSubnet: 10.244.0.0/16

@@ -1,17 +1,29 @@
 // The e2e machine image: Debian bookworm (systemd, cloud-init, containerd, and a kernel for
 // the qemu boot), kubeseed-boot installed by the users' own recipe (images/install-agent.ts),
-// and the test's stand-ins and units from test/e2e/guest. Two cached layers under
+// and the test's stand-ins and units from test/e2e/guest. The strict stand-in kubeadm's
+// checker is the same bundled file the agent tests run; Debian's nodejs package runs it
+// (the image's only Node: kubeseed-boot is a single executable that runs nothing else), and
+// the stand-in kubeadm package's version is a file of the image, as a real kubeadm's is its
+// binary's. Two cached layers under
 // .cache/e2e: the Debian base, keyed by what mmdebstrap is asked for (a minute or two,
 // cold), and the image on top, keyed by every file that goes into it (seconds), so a new
 // agent binary does not fetch Debian again.
 import { copyFile, chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentBinaryPath } from '../../images/agent-binary/ensure.ts';
+import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
+import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
 import { InputHash, REPO, cached } from './cache.ts';
 import { exec } from './exec.ts';
 
 const SUITE = 'bookworm';
-/** The facts' nspawn recipe, containerd for the runtime phase, python3 for the API server stand-in, and what the qemu boot needs. */
+/**
+ * The stand-in kubeadm package the image carries, and so the version the e2e clusters use:
+ * v1.31.0 lists CoreDNS v1.11.1 where its release branch (and once kubeseed's table) says
+ * v1.11.3, so an image list taken from the branch fails the air-gapped boot.
+ */
+export const E2E_KUBERNETES_VERSION = '1.31.0';
+/** The facts' nspawn recipe, containerd for the runtime phase, python3 for the API server stand-in, nodejs for the strict stand-in kubeadm, and what the qemu boot needs. */
 const PACKAGES = [
   'systemd-sysv',
   'dbus',
@@ -19,6 +31,7 @@ const PACKAGES = [
   'iproute2',
   'containerd',
   'python3',
+  'nodejs',
   'linux-image-amd64',
   'initramfs-tools',
   'udev',
@@ -91,8 +104,14 @@ async function buildBase(dir: string): Promise<void> {
   });
 }
 
+const CHECKER_PATH = '/usr/lib/kubeseed-e2e/stand-ins/kubeadm-check.cjs';
+
+function guestFiles(): Array<[source: string, path: string, mode: number]> {
+  return [...GUEST_FILES, [kubeadmChecker(), CHECKER_PATH, 0o644]];
+}
+
 async function installGuestFiles(rootfs: string): Promise<void> {
-  for (const [source, path, mode] of GUEST_FILES) {
+  for (const [source, path, mode] of guestFiles()) {
     const target = join(rootfs, path);
     await mkdir(dirname(target), { recursive: true });
     await copyFile(source, target);
@@ -103,6 +122,9 @@ async function installGuestFiles(rootfs: string): Promise<void> {
     await rm(link, { force: true });
     await symlink(`/etc/systemd/system/${unit}`, link);
   }
+  const version = join(rootfs, KUBEADM_PACKAGE_VERSION_FILE);
+  await mkdir(dirname(version), { recursive: true });
+  await writeFile(version, `v${E2E_KUBERNETES_VERSION}\n`);
   // Empty, so the first boot is systemd's first boot and every boot of a copy gets its own id.
   await writeFile(join(rootfs, 'etc/machine-id'), '');
 }
@@ -134,7 +156,8 @@ async function buildAll(): Promise<E2eImage> {
   const hash = new InputHash().text('base', base);
   await hash.file(import.meta.filename);
   await hash.binary(agent);
-  for (const [source, path, mode] of GUEST_FILES) (await hash.file(source)).text(path, mode.toString(8));
+  hash.text('kubeadm package', E2E_KUBERNETES_VERSION);
+  for (const [source, path, mode] of guestFiles()) (await hash.file(source)).text(path, mode.toString(8));
   for (const input of INSTALL_INPUTS) await hash.file(join(REPO, input));
   const key = hash.hex;
   const dir = await cached('image', key, (target) => buildImage(target, base, agent));
