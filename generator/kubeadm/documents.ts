@@ -5,7 +5,7 @@ import { KUBEADM_API_VERSION, KUBELET_API_VERSION, KUBE_PROXY_API_VERSION } from
 import { KUBELET_CONFIGURATION } from './kubelet-config-schema.ts';
 import { KUBE_PROXY_CONFIGURATION } from './kube-proxy-config-schema.ts';
 import { checkValue, isMapping, object, provenance, str, type FieldProvenance, type ObjectShape } from './schema.ts';
-import { type Minor } from './upstream.ts';
+import type { Minor } from './upstream.ts';
 import {
   CLUSTER_CONFIGURATION,
   INIT_CONFIGURATION,

@@ -102,6 +102,15 @@ function changedInit(change: (docs: Doc[]) => void): string {
   return docs.map((doc) => stringify(doc, { version: '1.1' })).join('---\n');
 }
 
+/** Sets the field at a dotted path (list indexes as numbers). */
+function setField(doc: Doc, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  let target = doc;
+  for (const key of keys) target = target[key];
+  target[last] = value;
+}
+
 function refused(run: Run, message: RegExp | string): void {
   assert.is(run.code, 1, `expected a refusal, got exit ${run.code}: ${run.stderr}`);
   assert.match(run.stderr, message);
@@ -158,46 +167,24 @@ configs('a feature gate the minor does not know is refused; one it knows passes'
 });
 
 configs('types and formats: durations, tokens, CIDRs, ports, addresses', () => {
-  const cases: [string, (docs: Doc[]) => void, RegExp | string][] = [
-    ['ttl', (d) => void (d[0]!.bootstrapTokens[0].ttl = '24 hours'), '"24 hours" is not a Go duration'],
-    ['bindPort', (d) => void (d[0]!.localAPIEndpoint.bindPort = '6443'), 'bindPort: expected integer, got string'],
-    [
-      'advertiseAddress',
-      (d) => void (d[0]!.localAPIEndpoint.advertiseAddress = '10.0.0.300'),
-      'advertiseAddress: Invalid value',
-    ],
-    [
-      'token',
-      (d) => void (d[0]!.bootstrapTokens[0].token = 'ABCDEF.0123456789abcdef'),
-      'the bootstrap token is not of the form',
-    ],
-    [
-      'usages',
-      (d) => void (d[0]!.bootstrapTokens[0].usages = ['signing']),
-      'token groups require the authentication usage',
-    ],
-    [
-      'podSubnet',
-      (d) => void (d[1]!.networking.podSubnet = '10.244.0.0/33'),
-      'podSubnet: Invalid value: "10.244.0.0/33"',
-    ],
-    ['podSubnet size', (d) => void (d[1]!.networking.podSubnet = '10.0.0.0/7'), 'differ by more than 16 bits'],
-    ['serviceSubnet', (d) => void (d[1]!.networking.serviceSubnet = '10.96.0.0/8'), 'the service subnet is too large'],
-    [
-      'dual-stack',
-      (d) => void (d[1]!.networking.serviceSubnet = '10.96.0.0/16,10.97.0.0/16'),
-      'one IPv4 and one IPv6 subnet',
-    ],
-    ['name', (d) => void (d[0]!.nodeRegistration.name = 'CP_1'), 'nodeRegistration.name: Invalid value: "CP_1"'],
-    [
-      'criSocket',
-      (d) => void (d[0]!.nodeRegistration.criSocket = '/run/containerd/containerd.sock'),
-      'the CRI socket must be a URL',
-    ],
+  // [document index (0 Init, 1 Cluster), field path, wrong value, what kubeadm says]
+  const cases: [number, string, unknown, string][] = [
+    [0, 'bootstrapTokens.0.ttl', '24 hours', '"24 hours" is not a Go duration'],
+    [0, 'localAPIEndpoint.bindPort', '6443', 'bindPort: expected integer, got string'],
+    [0, 'localAPIEndpoint.advertiseAddress', '10.0.0.300', 'advertiseAddress: Invalid value'],
+    [0, 'bootstrapTokens.0.token', 'ABCDEF.0123456789abcdef', 'the bootstrap token is not of the form'],
+    [0, 'bootstrapTokens.0.usages', ['signing'], 'token groups require the authentication usage'],
+    [1, 'networking.podSubnet', '10.244.0.0/33', 'podSubnet: Invalid value: "10.244.0.0/33"'],
+    [1, 'networking.podSubnet', '10.0.0.0/7', 'differ by more than 16 bits'],
+    [1, 'networking.serviceSubnet', '10.96.0.0/8', 'the service subnet is too large'],
+    [1, 'networking.serviceSubnet', '10.96.0.0/16,10.97.0.0/16', 'one IPv4 and one IPv6 subnet'],
+    [0, 'nodeRegistration.name', 'CP_1', 'nodeRegistration.name: Invalid value: "CP_1"'],
+    [0, 'nodeRegistration.criSocket', '/run/containerd/containerd.sock', 'the CRI socket must be a URL'],
   ];
   let refusedCount = 0;
-  for (const [label, change, message] of cases) {
-    const run = init(changedInit(change));
+  for (const [index, path, value, message] of cases) {
+    const label = `${path} = ${JSON.stringify(value)}`;
+    const run = init(changedInit((docs) => setField(docs[index]!, path, value)));
     assert.is(run.code, 1, `${label}: ${run.stderr}`);
     assert.match(run.stderr, message, label);
     assert.not.match(run.stderr, TOKEN.secret, `${label}: the token secret is never printed`);
@@ -209,8 +196,8 @@ configs('types and formats: durations, tokens, CIDRs, ports, addresses', () => {
 configs('cross-document rules: kube-proxy clusterCIDR is the pod subnet, duplicated kinds, unknown kinds', () => {
   refused(
     init(
-      changedInit(
-        (docs) => void (docs.find((doc) => doc.kind === 'KubeProxyConfiguration')!.clusterCIDR = '10.245.0.0/16'),
+      changedInit((docs) =>
+        setField(docs.find((doc) => doc.kind === 'KubeProxyConfiguration')!, 'clusterCIDR', '10.245.0.0/16'),
       ),
     ),
     'KubeProxyConfiguration.clusterCIDR: Invalid value: "10.245.0.0/16": must equal ClusterConfiguration networking.podSubnet "10.244.0.0/16"',
