@@ -1,24 +1,13 @@
 // The Host on a real machine (root `/`) or on a temporary root in tests.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import {
-  access,
-  appendFile,
-  chmod,
-  constants,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { access, appendFile, chmod, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { constants as osConstants, cpus, machine, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, MachineFacts } from './host.ts';
 
@@ -143,25 +132,8 @@ export class NodeHost implements Host {
 
   async writeFile(path: string, content: string, mode: number): Promise<void> {
     const target = this.resolvePath(path);
-    const dir = dirname(target);
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    // A fixed temp name: a crash leaves at most one, and the next write of the file reuses it.
-    const temp = `${target}.kubeseed-tmp`;
-    const handle = await open(temp, 'w', mode);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-    const dirHandle = await open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await atomicWrite(target, content, { mode });
   }
 
   async appendFile(path: string, content: string, mode: number): Promise<void> {

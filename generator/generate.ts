@@ -1,4 +1,6 @@
 // `kubeseed generate`: spec in; state (created once, then reused) and node outputs out.
+// Everything is made and checked in memory first (the state, every output, their fit on
+// the platform); only then is anything written, so a failure leaves the disk as it was.
 import { resolve } from 'node:path';
 import { systemdUnits } from '../templates/index.ts';
 import type { Platform } from './carriers/size-budgets.ts';
@@ -6,7 +8,7 @@ import type { PodNetworkTemplate } from './node-bundle.ts';
 import { renderOutputs, type NodeReport } from './outputs.ts';
 import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
-import { loadOrCreateState } from './state/store.ts';
+import { persistState, prepareState } from './state/store.ts';
 import { writeOutputs } from './write-outputs.ts';
 
 export interface GenerateOptions {
@@ -25,7 +27,7 @@ export interface GenerateResult {
 
 export async function generate(spec: ClusterSpec, options: GenerateOptions): Promise<GenerateResult> {
   const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
-  const { state, created } = await loadOrCreateState(stateDir, spec, options.now);
+  const { state, created } = await prepareState(stateDir, spec, options.now);
   const outputs = renderOutputs({
     spec,
     state,
@@ -33,6 +35,7 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
     agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
     ...(options.platform ? { platform: options.platform } : {}),
   });
-  writeOutputs(options.outDir, outputs.files);
+  if (created) await persistState(stateDir, state, options.now);
+  await writeOutputs(options.outDir, outputs.files);
   return { stateDir, createdState: created, nodes: outputs.nodes };
 }

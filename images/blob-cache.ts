@@ -3,8 +3,9 @@
 // once its sha256 is verified (RegistryClient.downloadBlob, putVerified), so an interrupted
 // run resumes by skipping every blob already there.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 
 export class BlobCache {
@@ -42,10 +43,7 @@ export class BlobCache {
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (actual !== digest) throw new KubeseedError('io', `refusing to cache ${digest}: the bytes hash to ${actual}`);
     const path = this.pathFor(digest);
-    await this.once(digest, async () => {
-      await writeFile(`${path}.partial`, bytes);
-      await rename(`${path}.partial`, path);
-    });
+    await this.once(digest, () => atomicWrite(path, bytes, { mode: 0o644 }));
   }
 
   async remove(): Promise<void> {

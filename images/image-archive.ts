@@ -3,8 +3,9 @@
 // Blobs go to a cache directory next to the output (`<archive>.blobs/`) first, so a run
 // that stops (network, Ctrl-C, rate limit) resumes where it was; the cache is removed once
 // the archive is written.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import { BlobCache } from './blob-cache.ts';
 import { type ImageContent, resolveImage } from './image-content.ts';
@@ -133,7 +134,7 @@ export async function archiveImages(options: ArchiveOptions): Promise<ArchiveRes
       (digest) => cache.pathFor(digest),
     );
     const checksumFile = `${options.output}.sha256`;
-    await writeFile(checksumFile, checksumLine(archived.sha256, options.output));
+    await atomicWrite(checksumFile, checksumLine(archived.sha256, options.output), { mode: 0o644 });
     await cache.remove();
     return {
       archive: archived.path,

@@ -6,10 +6,9 @@
 // what other OCI tools read, and what ctr falls back to when the first is absent, prefixed
 // with `--base-name` (default `import-<date>`). The output is deterministic: the same images give the same bytes and sha256.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
 import tar from 'tar-stream';
+import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import { type Descriptor, MEDIA_TYPES } from './registry/documents.ts';
 
@@ -75,8 +74,8 @@ async function writeEntry(entry: EntrySink, path: string, blob: Descriptor): Pro
 }
 
 /**
- * Writes the archive to `path` (through `<path>.partial`, so a file at `path` is always
- * whole) reading each blob from `blobPath(digest)` and checking its sha256 on the way.
+ * Writes the archive to `path` atomically (core/atomic-write.ts), so a file at `path` is
+ * always whole, reading each blob from `blobPath(digest)` and checking its sha256 on the way.
  */
 export async function writeOciArchive(
   path: string,
@@ -87,21 +86,17 @@ export async function writeOciArchive(
   const unique = [...new Map(blobs.map((blob) => [blob.digest, blob])).values()].sort((a, b) =>
     a.digest < b.digest ? -1 : 1,
   );
-  const partial = `${path}.partial`;
   const pack = tar.pack();
   const hash = createHash('sha256');
   let size = 0;
-  const written = pipeline(
-    pack,
-    async function* (source: AsyncIterable<unknown>) {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-        yield chunk;
-      }
-    },
-    createWriteStream(partial),
-  );
+  async function* hashed(): AsyncIterable<Buffer> {
+    for await (const chunk of pack as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  }
+  const written = atomicWrite(path, hashed(), { mode: 0o644 });
   const add = (name: string, content: string) =>
     new Promise<void>((resolve, reject) =>
       pack.entry({ ...ENTRY, name }, content, (error) => (error ? reject(error) : resolve())),
@@ -124,11 +119,10 @@ export async function writeOciArchive(
     pack.finalize();
     await written;
   } catch (error) {
-    pack.destroy();
+    // Destroyed with the error, so the write fails too rather than keeping a short archive.
+    pack.destroy(error as Error);
     await written.catch(() => undefined);
-    await rm(partial, { force: true });
     throw error;
   }
-  await rename(partial, path);
   return { path, sha256: hash.digest('hex'), size };
 }

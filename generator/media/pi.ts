@@ -2,8 +2,9 @@
 // `system-boot`) and Raspberry Pi OS from Trixie on (`bootfs`) run cloud-init with NoCloud
 // reading user-data, meta-data and network-config from that partition; the kernel command
 // line gains the memory cgroup, which Pi kernels leave off and the kubelet needs.
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { FatImage } from './fat-image.ts';
 import { NOCLOUD_FILES, type NodeOutputs } from './node-outputs.ts';
@@ -164,12 +165,9 @@ export async function writePiBootDir(dir: string, node: NodeOutputs): Promise<Pi
         );
       }),
     read: (name) => readFile(join(dir, name)),
-    // Replaced by rename, so a pulled card holds the old cmdline.txt or the new one.
-    async write(name, content) {
-      const temporary = join(dir, `.${name}.kubeseed-new`);
-      await writeFile(temporary, content, { mode: 0o600 });
-      await rename(temporary, join(dir, name));
-    },
+    // Replaced atomically, so a pulled card holds the old cmdline.txt or the new one. No
+    // mode: a FAT partition has none to set, its mount options decide.
+    write: (name, content) => atomicWrite(join(dir, name), content),
   };
   return writeBoot(boot, node, NO_PROGRESS);
 }

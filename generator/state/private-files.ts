@@ -18,12 +18,3 @@ export async function writeNewPrivateFile(path: string, contents: string): Promi
     await handle.close();
   }
 }
-
-export async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

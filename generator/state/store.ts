@@ -3,6 +3,7 @@
 // It is either absent, complete, or an error; never half-written.
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { syncDirectory } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { createClusterPki } from '../pki/cluster-pki.ts';
 import type { ClusterPki } from '../pki/types.ts';
@@ -10,7 +11,7 @@ import type { ClusterSpec, KeyAlgorithm } from '../spec/types.ts';
 import { formatBootstrapToken, generateBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
 import { pkiFromFiles, pkiToFiles, STATE_DIRS, STATE_FILES, type StateFiles } from './layout.ts';
 import { renderMetadata } from './metadata.ts';
-import { makePrivateDir, syncDir, writeNewPrivateFile } from './private-files.ts';
+import { makePrivateDir, writeNewPrivateFile } from './private-files.ts';
 import { readStateDir } from './read.ts';
 import { validateState } from './validate.ts';
 
@@ -21,7 +22,12 @@ export interface ClusterState {
   token: BootstrapToken;
 }
 
-export async function loadOrCreateState(
+/**
+ * The state in `dir`, read and checked, or a new one made in memory when `dir` is absent or
+ * empty: nothing is written here, so a later failure (an output that does not fit) leaves
+ * no state behind. `persistState` writes a new one once everything else succeeded.
+ */
+export async function prepareState(
   dir: string,
   spec: ClusterSpec,
   now: Date,
@@ -33,16 +39,20 @@ export async function loadOrCreateState(
     pki: await createClusterPki({ ...spec.pki, now }),
     token: generateBootstrapToken(),
   };
+  return { state, created: true };
+}
+
+/** Writes a state `prepareState` made into `dir`, all of it or nothing; never over an existing one. */
+export async function persistState(dir: string, state: ClusterState, createdAt: Date): Promise<void> {
   await writeAtomically(dir, {
     'cluster.yaml': renderMetadata({
       clusterName: state.clusterName,
       algorithm: state.algorithm,
-      createdAt: now.toISOString(),
+      createdAt: createdAt.toISOString(),
     }),
     ...pkiToFiles(state.pki),
     token: `${formatBootstrapToken(state.token)}\n`,
   });
-  return { state, created: true };
 }
 
 async function holdsAnything(dir: string): Promise<boolean> {
@@ -105,7 +115,7 @@ async function writeAtomically(dir: string, files: StateFiles): Promise<void> {
     await makePrivateStaging(staging, files);
     await rename(staging, target);
     staging = undefined;
-    await syncDir(parent);
+    await syncDirectory(parent);
   } catch (error) {
     if (staging) await rm(staging, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
@@ -124,8 +134,8 @@ async function makePrivateStaging(staging: string, files: StateFiles): Promise<v
   await chmod(staging, 0o700);
   for (const sub of STATE_DIRS) await makePrivateDir(join(staging, sub));
   for (const file of STATE_FILES) await writeNewPrivateFile(join(staging, file), files[file]);
-  for (const sub of [...STATE_DIRS].reverse()) await syncDir(join(staging, sub));
-  await syncDir(staging);
+  for (const sub of [...STATE_DIRS].reverse()) await syncDirectory(join(staging, sub));
+  await syncDirectory(staging);
 }
 
 function invalidState(message: string, path: string, problem: string): KubeseedError {

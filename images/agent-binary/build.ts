@@ -2,8 +2,9 @@
 // The same inputs give the same bytes; a record of the inputs lets tests reuse a build.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite, renameDurably } from '../../core/atomic-write.ts';
 import { compileAgentScript, SCRIPT_NAME } from './script.ts';
 import { baseNodePins, baseNodeTarball, extractNode } from './node-base.ts';
 import { DEFAULT_OUT_DIR, NODE_CACHE_DIR, REPO_ROOT, defaultEntry } from './paths.ts';
@@ -118,8 +119,8 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
       await Promise.all(names.map(async (name) => [name, await sha256File(join(work, name))] as const)),
     );
     await writeFile(join(work, SUMS_NAME), names.map((name) => `${sha256[name]}  ${name}\n`).join(''));
-    for (const name of [...names, SUMS_NAME]) await rename(join(work, name), join(outDir, name));
-    await writeFile(join(outDir, INPUTS_NAME), `${inputs}\n`);
+    for (const name of [...names, SUMS_NAME]) await renameDurably(join(work, name), join(outDir, name));
+    await atomicWrite(join(outDir, INPUTS_NAME), `${inputs}\n`, { mode: 0o644 });
     return { ...layout(outDir), sha256, reused: false };
   } finally {
     await rm(work, { recursive: true, force: true });

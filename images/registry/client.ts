@@ -5,11 +5,12 @@
 // ever sent to the host it was issued for (blob downloads commonly redirect to a CDN).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { renameDurably } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { fetchToken, parseChallenge, pullScope } from './auth.ts';
 import {
@@ -222,7 +223,7 @@ export class RegistryClient {
         `blob ${blob.digest} of ${imageName(image)} from ${image.registry} does not match its digest: the bytes served hash to ${actual}. The registry (or a proxy between) served corrupted data; nothing of it was kept. Run the command again; if it repeats, repair or re-push the image on the registry`,
       );
     }
-    await rename(partial, destination);
+    await renameDurably(partial, destination);
   }
 
   async #failure(response: Response, what: string): Promise<KubeseedError> {

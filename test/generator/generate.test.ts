@@ -345,7 +345,7 @@ platformSuite('--platform aws gzips user-data that is over 16384 bytes raw but f
   }
 });
 
-platformSuite('--platform aws fails with a size report when even gzip does not fit, writing no node output', () => {
+platformSuite('--platform aws fails with a size report when even gzip does not fit, writing nothing at all', () => {
   const work = workspace();
   try {
     writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(40));
@@ -355,7 +355,24 @@ platformSuite('--platform aws fails with a size report when even gzip does not f
       result.stderr,
       /^error: user-data does not fit AWS EC2 for 1 node\(s\)\n {2}nodes\.cp-1: user-data is \d+ bytes \(\d+ gzipped\); AWS EC2 allows 16384 bytes raw\n$/,
     );
-    assert.not.ok(readdirSync(join(work, 'out')).includes('nodes'));
+    assert.equal(readdirSync(work), ['cluster.yaml'], 'no out/, so no CA or key files in out/state/ either');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+platformSuite('a run that does not fit leaves an existing state and outputs exactly as they were', () => {
+  const work = workspace();
+  try {
+    const first = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out')]);
+    assert.is(first.code, 0, first.stderr);
+    const before = treeOf(join(work, 'out'));
+    writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(40));
+    const result = runCli(['generate', '-f', join(work, 'cluster.yaml'), '-o', join(work, 'out'), '--platform', 'aws']);
+    assert.is(result.code, 1);
+    const after = treeOf(join(work, 'out'));
+    assert.equal([...after.keys()].sort(), [...before.keys()].sort());
+    for (const [path, content] of before) assert.ok(content.equals(after.get(path)!), `${path} changed`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { temporaryPath } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { archiveImages } from '../../images/image-archive.ts';
 import { imagesCommand } from '../../images/archive-command.ts';
@@ -142,7 +143,7 @@ airGap('one archive holds every image, each blob once, named for containerd', as
   );
   assert.is(result.blobs, expected.length);
   assert.not.ok(existsSync(`${archive}.blobs`), 'the blob cache is gone after success');
-  assert.not.ok(existsSync(`${archive}.partial`));
+  assert.not.ok(existsSync(temporaryPath(archive)), 'no temporary file is left');
 });
 
 airGap(

@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -21,7 +22,7 @@ import { parse } from 'yaml';
 import { KubeseedError } from '../../../core/errors.ts';
 import type { ClusterSpec } from '../../../generator/spec/types.ts';
 import { STATE_DIRS, STATE_FILES } from '../../../generator/state/layout.ts';
-import { loadOrCreateState, type ClusterState } from '../../../generator/state/store.ts';
+import { type ClusterState, persistState, prepareState } from '../../../generator/state/store.ts';
 import { formatBootstrapToken } from '../../../generator/tokens/bootstrap-token.ts';
 
 const NOW = new Date('2025-03-01T10:00:00Z');
@@ -56,6 +57,13 @@ function snapshot(dir: string): Snapshot {
   };
   walk(dir);
   return result;
+}
+
+/** What generate does with the state: read it, or make one in memory and write it. */
+async function loadOrCreateState(dir: string, spec: ClusterSpec, now: Date) {
+  const prepared = await prepareState(dir, spec, now);
+  if (prepared.created) await persistState(dir, prepared.state, now);
+  return prepared;
 }
 
 const root = mkdtempSync(join(tmpdir(), 'kubeseed-state-'));
@@ -138,6 +146,26 @@ creation('creates into an existing empty directory and below missing parents', a
     assert.is.not(result.state.pki.ca.cert, created.state.pki.ca.cert);
     assert.is((await loadOrCreateState(dir, clusterSpec(), NOW)).created, false);
   }
+});
+
+creation('a new state is made in memory only: nothing is written until persistState', async () => {
+  const parent = join(root, 'in-memory');
+  const prepared = await prepareState(join(parent, 'state'), clusterSpec(), NOW);
+  assert.is(prepared.created, true);
+  assert.not.ok(existsSync(parent), 'not even the parent directory');
+});
+
+creation('persistState never writes over a state another run made meanwhile', async () => {
+  const dir = join(root, 'raced', 'state');
+  const first = await prepareState(dir, clusterSpec(), NOW);
+  const second = await prepareState(dir, clusterSpec(), NOW);
+  await persistState(dir, first.state, NOW);
+  const before = snapshot(dir);
+  const error = await persistState(dir, second.state, NOW).catch((caught: unknown) => caught);
+  assert.instance(error, KubeseedError);
+  assert.match((error as KubeseedError).message, /appeared while it was being created/);
+  assert.equal(snapshot(dir), before);
+  assert.equal(readdirSync(join(root, 'raced')), ['state'], 'no staging directory is left behind');
 });
 
 creation('a staging directory left by a crashed run is not taken as state', async () => {
