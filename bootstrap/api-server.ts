@@ -3,7 +3,7 @@
 // verified against the cluster CA from the bundle: that both proves the endpoint is this
 // cluster's and that it answers HTTP (/readyz may be 401/403 to anonymous callers).
 import { Backoff } from './backoff.ts';
-import type { PhaseContext } from './context.ts';
+import type { PhaseContext } from './phase.ts';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
 // synced, and every certificate looks "not yet valid". Nothing that checks a certificate
 // may run before the clock has passed the cluster CA's notBefore.
 import { X509Certificate } from 'node:crypto';
-import type { PhaseContext } from './context.ts';
+import type { PhaseContext } from './phase.ts';
 
 const RECHECK_MS = 5_000;
 

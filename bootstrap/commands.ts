@@ -2,7 +2,7 @@
 // its exit code and the end of its stderr (redacted by the logger and the journal).
 import { KubeseedError } from '../core/errors.ts';
 import type { CommandOptions, CommandResult } from './host.ts';
-import type { PhaseContext } from './context.ts';
+import type { PhaseContext } from './phase.ts';
 import { redact } from './redact.ts';
 
 /** Redacted before it is cut: a cut could leave key material without the PEM markers that identify it. */

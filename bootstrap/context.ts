@@ -1,46 +1,31 @@
-// What every phase works with: the Host, the validated bundle, its own log and the state
-// journal. The bundle exists only after the load phase; using it earlier is a bug.
+// The data every phase of one run shares (kubeadm's RunData): the Host, the validated
+// bundle, the logger and the state journal. It exists only once the bundle is loaded
+// (load-bundle.ts), so no phase can reach a bundle that is not there.
 import type { NodeBundle } from '../core/node-bundle.ts';
-import { KubeseedError } from '../core/errors.ts';
 import type { Host } from './host.ts';
 import type { Logger, PhaseLog } from './log.ts';
-import type { Phase } from './phase.ts';
-import type { StateJournal } from './state.ts';
+import type { Phase, PhaseContext } from './phase.ts';
+import type { PhaseStatus, StateJournal } from './state.ts';
 
 export class AgentContext {
-  private loadedBundle: NodeBundle | undefined;
-
   constructor(
     readonly host: Host,
-    readonly bundlePath: string,
+    readonly bundle: NodeBundle,
     readonly logger: Logger,
     readonly journal: StateJournal,
     readonly phases: readonly Phase[],
   ) {}
 
-  get bundle(): NodeBundle {
-    if (!this.loadedBundle)
-      throw new KubeseedError('invalid-bundle', 'internal error: a phase used the bundle before the load phase');
-    return this.loadedBundle;
-  }
-
-  /** A valid bundle is what allows the agent to write anything at all, its own records included. */
-  async useBundle(bundle: NodeBundle): Promise<void> {
-    this.loadedBundle = bundle;
-    this.logger.startRecording();
-    await this.journal.startRecording();
-  }
-
   forPhase(name: string): PhaseContext {
-    return new PhaseContext(this, name);
+    return new PhaseRun(this, name);
   }
 }
 
-export class PhaseContext {
+class PhaseRun implements PhaseContext {
   readonly log: PhaseLog;
 
   constructor(
-    readonly agent: AgentContext,
+    private readonly agent: AgentContext,
     readonly phase: string,
   ) {
     this.log = agent.logger.for(phase);
@@ -54,8 +39,24 @@ export class PhaseContext {
     return this.agent.bundle;
   }
 
-  /** Records a failed try before the next one, so `status` shows why a phase is still running. */
+  get completedAt(): string | undefined {
+    return this.agent.journal.state.completedAt;
+  }
+
+  status(phase: string): PhaseStatus {
+    return this.agent.journal.record(phase).status;
+  }
+
+  progress(): { name: string; status: PhaseStatus }[] {
+    return this.agent.phases.map((phase) => ({ name: phase.name, status: this.status(phase.name) }));
+  }
+
   async retrying(error: string): Promise<void> {
     await this.agent.journal.retry(this.phase, error);
+  }
+
+  async recordCompleted(): Promise<string> {
+    await this.agent.journal.complete();
+    return this.agent.journal.state.completedAt!;
   }
 }

@@ -1,31 +1,33 @@
-// Reads and validates the whole node bundle before anything else happens (Ignition's
-// rule: an invalid config never half-applies). Until it succeeds the agent writes nothing.
-import { parseBundle } from '../../core/node-bundle.ts';
-import { KubeseedError } from '../../core/errors.ts';
-import type { Phase } from '../phase.ts';
+// The runner's data initializer (kubeadm's SetDataInitializer): reads and validates the
+// whole node bundle before any phase runs (Ignition's rule: an invalid config never
+// half-applies). Until it succeeds the agent writes nothing, not even its log or state.
+import { KubeseedError } from '../core/errors.ts';
+import { type NodeBundle, parseBundle } from '../core/node-bundle.ts';
+import type { Host } from './host.ts';
+import type { Logger } from './log.ts';
+import type { StateJournal } from './state.ts';
 
-export const load: Phase = {
-  name: 'load',
-  summary: 'read and validate the node bundle',
-  async run(ctx) {
-    const path = ctx.agent.bundlePath;
-    const text = await ctx.host.readFile(path);
-    if (text === undefined) {
-      throw new KubeseedError(
-        'invalid-bundle',
-        `no node bundle at ${path}: the machine's carrier (cloud-init, Ignition, seed ISO) writes it; pass --bundle PATH to read another file`,
-      );
-    }
-    const bundle = parseBundle(text);
-    await ctx.agent.useBundle(bundle);
-    const mode = (await ctx.host.stat(path))?.mode ?? 0;
-    if (mode & 0o077)
-      ctx.log.warn(`${path} is readable by others (mode ${mode.toString(8)}); it holds secrets: make it 0600`);
-    ctx.log.info(
-      `node ${bundle.node.name} (${bundle.node.role}, ${bundle.node.arch}) of cluster ${bundle.cluster.name}, Kubernetes ${bundle.cluster.kubernetesVersion}`,
+/** The label of this step's log lines; it is not a phase. */
+const LOG_LABEL = 'bundle';
+
+export async function loadBundle(host: Host, path: string, logger: Logger, journal: StateJournal): Promise<NodeBundle> {
+  const text = await host.readFile(path);
+  if (text === undefined) {
+    throw new KubeseedError(
+      'invalid-bundle',
+      `no node bundle at ${path}: the machine's carrier (cloud-init, Ignition, seed ISO) writes it; pass --bundle PATH to read another file`,
     );
-  },
-  async isDone() {
-    return false;
-  },
-};
+  }
+  const bundle = parseBundle(text);
+  // A valid bundle is what allows the agent to write anything at all, its own records included.
+  logger.startRecording();
+  await journal.startRecording();
+  const log = logger.for(LOG_LABEL);
+  const mode = (await host.stat(path))?.mode ?? 0;
+  if (mode & 0o077)
+    log.warn(`${path} is readable by others (mode ${mode.toString(8)}); it holds secrets: make it 0600`);
+  log.info(
+    `${path}: node ${bundle.node.name} (${bundle.node.role}, ${bundle.node.arch}) of cluster ${bundle.cluster.name}, Kubernetes ${bundle.cluster.kubernetesVersion}`,
+  );
+  return bundle;
+}

@@ -1,6 +1,30 @@
-// A phase is a plain value, after kubeadm's phase workflow: `run`, `status` and
-// `phase NAME` all walk the same ordered list (phases.ts).
-import type { PhaseContext } from './context.ts';
+// A phase is a plain value, after kubeadm's phase workflow (cmd/kubeadm/app/cmd/phases/
+// workflow/phase.go): `run`, `status` and `phase NAME` all walk the same ordered list
+// (phases.ts). What a phase works with is its PhaseContext, kubeadm's RunData: made by the
+// runner once the bundle is loaded and valid, so every phase has one.
+import type { NodeBundle } from '../core/node-bundle.ts';
+import type { Host } from './host.ts';
+import type { PhaseLog } from './log.ts';
+import type { PhaseStatus } from './state.ts';
+
+export interface PhaseContext {
+  /** The phase this context belongs to. */
+  readonly phase: string;
+  readonly host: Host;
+  /** The node bundle, validated whole before any phase ran. */
+  readonly bundle: NodeBundle;
+  readonly log: PhaseLog;
+  /** The recorded status of `phase` (any phase of the workflow). */
+  status(phase: string): PhaseStatus;
+  /** Every phase of the workflow in order, with its recorded status. */
+  progress(): { name: string; status: PhaseStatus }[];
+  /** Records a failed try before the next one, so `status` shows why a phase is still running. */
+  retrying(error: string): Promise<void>;
+  /** When the node was recorded bootstrapped, if it was. */
+  readonly completedAt: string | undefined;
+  /** Records the node as bootstrapped; returns the time recorded. */
+  recordCompleted(): Promise<string>;
+}
 
 export interface Phase {
   name: string;

@@ -1,15 +1,14 @@
 // The agent's phases in order. `run`, `status` and `phase NAME` all walk this list;
-// adding a phase is one file and one entry. load comes first: every other phase needs
-// the bundle, and nothing is written before it is valid.
+// adding a phase is one file and one entry. The bundle is loaded and validated before the
+// first of them (load-bundle.ts), so nothing is written before it is valid.
 import type { Phase } from './phase.ts';
 import { addons } from './phases/addons.ts';
 import { finish } from './phases/finish.ts';
 import { host } from './phases/host.ts';
 import { images } from './phases/images.ts';
 import { kubeadm } from './phases/kubeadm.ts';
-import { load } from './phases/load.ts';
 import { pki } from './phases/pki.ts';
 import { preflight } from './phases/preflight.ts';
 import { runtime } from './phases/runtime.ts';
 
-export const PHASES: readonly Phase[] = [load, preflight, host, runtime, images, pki, kubeadm, addons, finish];
+export const PHASES: readonly Phase[] = [preflight, host, runtime, images, pki, kubeadm, addons, finish];

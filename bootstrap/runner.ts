@@ -1,10 +1,22 @@
-// Walks the phase list. A phase recorded done whose effects are still in place is
-// skipped; one that was running when the agent died is simply run again (every phase is
-// safe to rerun); success is recorded only after `run` returned.
+// Walks the phase list, after kubeadm's workflow runner (cmd/kubeadm/app/cmd/phases/
+// workflow/runner.go): the phases to run are worked out first (an unknown name is an
+// error before anything happens), then the data initializer loads the bundle, then each
+// phase runs in order. A phase recorded done whose effects are still in place is skipped;
+// one that was running when the agent died is simply run again (every phase is safe to
+// rerun); success is recorded only after `run` returned.
 import { formatError, KubeseedError } from '../core/errors.ts';
 import type { AgentContext } from './context.ts';
 import type { Phase } from './phase.ts';
 import { redact } from './redact.ts';
+
+export interface RunOptions {
+  /** Run this phase only (`kubeseed-boot phase NAME`). */
+  only?: string;
+  /** Phases not to run (`--skip-phases`); recorded as skipped. */
+  skip?: readonly string[];
+  /** Run even a phase whose effects are in place (`phase NAME --force`). */
+  force?: boolean;
+}
 
 function errorText(error: unknown): string {
   if (error instanceof KubeseedError) return formatError(error);
@@ -13,6 +25,36 @@ function errorText(error: unknown): string {
 
 function seconds(from: Date, to: Date): string {
   return `${((to.getTime() - from.getTime()) / 1000).toFixed(1)} s`;
+}
+
+export class Runner {
+  constructor(
+    readonly phases: readonly Phase[],
+    /** Makes the data every phase shares; runs once, after the phase names are checked. */
+    private readonly initData: () => Promise<AgentContext>,
+  ) {}
+
+  /** The phase called `name`, or a usage error listing the phases there are. */
+  private phase(name: string): Phase {
+    const phase = this.phases.find((candidate) => candidate.name === name);
+    if (!phase) {
+      throw new KubeseedError(
+        'usage',
+        `unknown phase ${JSON.stringify(name)}; the phases are: ${this.phases.map((candidate) => candidate.name).join(', ')}`,
+      );
+    }
+    return phase;
+  }
+
+  async run(options: RunOptions = {}): Promise<void> {
+    const skip = new Set((options.skip ?? []).map((name) => this.phase(name).name));
+    const phases = options.only === undefined ? this.phases : [this.phase(options.only)];
+    const agent = await this.initData();
+    for (const phase of phases) {
+      if (skip.has(phase.name)) await skipOnRequest(agent, phase);
+      else await runIfNeeded(agent, phase, options.force ?? false);
+    }
+  }
 }
 
 async function execute(agent: AgentContext, phase: Phase): Promise<void> {
@@ -33,8 +75,14 @@ async function execute(agent: AgentContext, phase: Phase): Promise<void> {
   ctx.log.info(`done in ${seconds(started, agent.host.now())}`);
 }
 
-/** Runs a phase unless it does not apply to this node or is done already. */
-async function runIfNeeded(agent: AgentContext, phase: Phase): Promise<void> {
+/** A phase done before stays recorded done: skipping it now undoes nothing. */
+async function skipOnRequest(agent: AgentContext, phase: Phase): Promise<void> {
+  if (agent.journal.record(phase.name).status !== 'done') await agent.journal.skip(phase.name);
+  agent.logger.for(phase.name).info('skipped: --skip-phases');
+}
+
+/** Runs a phase unless it does not apply to this node or is done already (and not forced). */
+async function runIfNeeded(agent: AgentContext, phase: Phase, force: boolean): Promise<void> {
   const ctx = agent.forPhase(phase.name);
   if (phase.runIf && !phase.runIf(ctx)) {
     await agent.journal.skip(phase.name);
@@ -43,28 +91,16 @@ async function runIfNeeded(agent: AgentContext, phase: Phase): Promise<void> {
   }
   const record = agent.journal.record(phase.name);
   if (record.status === 'done') {
-    if (await phase.isDone(ctx)) {
+    if (force) {
+      ctx.log.info('done before; running it again (--force)');
+    } else if (await phase.isDone(ctx)) {
       ctx.log.info('already done');
       return;
+    } else {
+      ctx.log.warn('recorded as done but its effects are not in place; running it again');
     }
-    ctx.log.warn('recorded as done but its effects are not in place; running it again');
   } else if (record.status === 'running') {
     ctx.log.warn('was interrupted; running it again');
   }
   await execute(agent, phase);
-}
-
-/** `kubeseed-boot run`: every phase in order; stops at the first failure. */
-export async function runAll(agent: AgentContext): Promise<void> {
-  const [load, ...rest] = agent.phases;
-  if (load) await execute(agent, load);
-  for (const phase of rest) await runIfNeeded(agent, phase);
-}
-
-/** `kubeseed-boot phase NAME`: the load phase (every phase needs the bundle), then NAME. */
-export async function runOne(agent: AgentContext, name: string): Promise<void> {
-  const [load, ...rest] = agent.phases;
-  if (load) await execute(agent, load);
-  const phase = rest.find((candidate) => candidate.name === name);
-  if (phase) await runIfNeeded(agent, phase);
 }

@@ -6,9 +6,8 @@ import type { AddonRef } from '../../core/node-bundle.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { Backoff } from '../backoff.ts';
 import { describeFailure, runCommand } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
 import { ADDONS_DIR, ADMIN_KUBECONFIG, TEMPLATES_DIR } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 import { renderTemplate } from '../template.ts';
 
 const APPLY_TIMEOUT_MS = 5 * 60_000;

@@ -8,29 +8,27 @@ export const finish: Phase = {
   name: 'finish',
   summary: 'record that this node is bootstrapped',
   async run(ctx) {
-    const { journal, phases } = ctx.agent;
-    const unfinished = phases
-      .filter((phase) => phase.name !== 'finish')
-      .filter((phase) => !['done', 'skipped'].includes(journal.record(phase.name).status))
-      .map((phase) => `${phase.name} (${journal.record(phase.name).status})`);
+    const unfinished = ctx
+      .progress()
+      .filter(({ name, status }) => name !== 'finish' && status !== 'done' && status !== 'skipped')
+      .map(({ name, status }) => `${name} (${status})`);
     if (unfinished.length > 0)
       throw new KubeseedError(
         'command-failed',
         `not every phase is done: ${unfinished.join(', ')}; run \`kubeseed-boot run\``,
       );
     const { cluster, node } = ctx.bundle;
-    await journal.complete();
     const status = {
       cluster: cluster.name,
       node: node.name,
       role: node.role,
       kubernetesVersion: cluster.kubernetesVersion,
-      completedAt: journal.state.completedAt,
+      completedAt: await ctx.recordCompleted(),
     };
     await ctx.host.writeFile(COMPLETED_PATH, `${JSON.stringify(status, null, 2)}\n`, 0o644);
     ctx.log.info(`node ${node.name} is bootstrapped`);
   },
   async isDone(ctx) {
-    return ctx.agent.journal.state.completedAt !== undefined && (await ctx.host.stat(COMPLETED_PATH)) !== undefined;
+    return ctx.completedAt !== undefined && (await ctx.host.stat(COMPLETED_PATH)) !== undefined;
   },
 };

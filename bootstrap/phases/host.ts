@@ -2,11 +2,10 @@
 // a reboot: modules, forwarding sysctls, swap off, the hostname equal to the node name.
 import { KubeseedError } from '../../core/errors.ts';
 import { describeFailure, mustRun, runCommand } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
 import { commentOutSwap, hasActiveSwap } from '../fstab.ts';
 import { usesIpv6 } from '../ip-families.ts';
 import { FSTAB_PATH, HOSTNAME_PATH, MODULES_LOAD_PATH, OWNED_HEADER, SYSCTL_PATH } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 
 const MODULES = ['overlay', 'br_netfilter'];
 

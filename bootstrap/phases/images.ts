@@ -7,9 +7,8 @@ import type { ImageArchive } from '../../core/node-bundle.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { missingImages, parseCtrImagesList } from '../image-completeness.ts';
 import { mustRun } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
 import { IMAGES_CONFIG_PATH, KUBEADM_CONFIG_PATH, OWNED_HEADER } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 
 async function verify(ctx: PhaseContext, archive: ImageArchive): Promise<void> {
   if ((await ctx.host.stat(archive.path))?.type !== 'file') {

@@ -6,10 +6,9 @@ import { KubeseedError } from '../../core/errors.ts';
 import { waitForApiServer } from '../api-server.ts';
 import { Backoff } from '../backoff.ts';
 import { describeFailure, mustRun, runCommand } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
 import { isConfigError } from '../kubeadm-failure.ts';
 import { KUBEADM_CONFIG_PATH, KUBELET_KUBECONFIG, KUBERNETES_DIR } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 import { isControlPlane, writeSharedPki } from './pki.ts';
 
 const KUBEADM_TIMEOUT_MS = 20 * 60_000;
@@ -95,8 +94,6 @@ export const kubeadm: Phase = {
     }
   },
   async isDone(ctx) {
-    return (
-      ctx.agent.journal.record('kubeadm').status === 'done' && (await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined
-    );
+    return ctx.status('kubeadm') === 'done' && (await ctx.host.stat(KUBELET_KUBECONFIG)) !== undefined;
   },
 };

@@ -2,9 +2,8 @@
 // finds instead of making a new one, so every control plane signs with the same CAs.
 // `kubeadm reset` deletes them, so the kubeadm phase puts them back before each try.
 import { isPrivateKeyFile, sharedPkiFiles, SHARED_PKI_FILES } from '../../core/node-bundle.ts';
-import type { PhaseContext } from '../context.ts';
 import { PKI_DIR } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 
 function modeOf(path: (typeof SHARED_PKI_FILES)[number]): number {
   return isPrivateKeyFile(path) ? 0o600 : 0o644;

@@ -6,8 +6,7 @@ import type { Problem } from '../../core/errors.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { waitForSaneClock } from '../clock.ts';
 import { mustRun } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 
 const REQUIRED_EXECUTABLES = ['kubeadm', 'kubelet', 'containerd', 'ctr'];
 /** kubeadm's own limits (ControlPlaneNumCPU, ControlPlaneMem in MiB): failing here is failing earlier, not stricter. */

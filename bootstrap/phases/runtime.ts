@@ -3,9 +3,8 @@
 import { KubeseedError } from '../../core/errors.ts';
 import { containerdConfig, hostsToml, mirrorCaPath, mirrorDir } from '../containerd-config.ts';
 import { mustRun } from '../commands.ts';
-import type { PhaseContext } from '../context.ts';
 import { CONTAINERD_CONFIG_PATH } from '../paths.ts';
-import type { Phase } from '../phase.ts';
+import type { Phase, PhaseContext } from '../phase.ts';
 
 const SOCKET_TIMEOUT_MS = 60_000;
 const SOCKET_POLL_MS = 250;

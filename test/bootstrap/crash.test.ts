@@ -9,6 +9,7 @@ import {
   cleanup,
   commands,
   control,
+  exists,
   file,
   isHanging,
   killGroup,
@@ -75,6 +76,12 @@ function phaseDone(phase: string): Scenario {
   };
 }
 
+/** The bundle is valid and the agent has written its first state record. */
+const bundleLoaded: Scenario = {
+  name: 'after the bundle is loaded',
+  killWhen: (fixture) => () => exists(fixture, '/var/lib/kubeseed/state.json'),
+};
+
 function hangIn(tool: string, match: string, action = 'hang'): Scenario {
   return {
     name: `while stand-in ${tool} (${match}) ${action === 'hang' ? 'hangs' : 'hangs after doing its work'}`,
@@ -124,7 +131,10 @@ async function referenceState(): Promise<EndState> {
 
 test('init node: SIGKILL at every phase boundary, then rerun → the same end state', async () => {
   const expected = await referenceState();
-  const scenarios = ['load', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons'].map(phaseDone);
+  const scenarios = [
+    bundleLoaded,
+    ...['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons'].map(phaseDone),
+  ];
   await inBatches(scenarios, 4, async (scenario) => {
     const { end } = await crashAndRerun(scenario, 'init');
     assert.equal(end, expected, scenario.name);

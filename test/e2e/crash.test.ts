@@ -124,7 +124,7 @@ Crash(
   work.check(async () => {
     const { after } = await scenario();
     const log = after.text('kubeseed-boot.log');
-    const secondBoot = log.slice(log.lastIndexOf('INFO load started'));
+    const secondBoot = log.slice(log.lastIndexOf('INFO bundle '));
     for (const phase of ['host', 'runtime', 'images', 'pki']) {
       assert.match(secondBoot, `INFO ${phase} already done`);
       assert.not.match(secondBoot, `INFO ${phase} started`);
@@ -138,7 +138,7 @@ Crash(
     const { after } = await scenario();
     assert.match(after.text('kubeseed-status.txt'), /^bootstrapped at /m);
     const phases = after.phases();
-    for (const phase of ['load', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish'])
+    for (const phase of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish'])
       assert.is(phases[phase], 'done', phase);
     assert.ok(existsSync(join(after.dir, 'completed.json')));
     assert.equal(after.failedUnits(), []);
