@@ -1,128 +1,123 @@
-// The kubeseed command line. Errors reach the user as `error: …` lines without a stack:
-// exit 1 for bad input, 2 for bad usage.
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { KubeseedError, formatError } from '../core/errors.ts';
-import { PLATFORMS, findPlatform } from './carriers/size-budgets.ts';
-import { IMAGES_USAGE, imagesCommand } from '../images/archive-command.ts';
-import { generate } from './generate.ts';
-import { MEDIA_USAGE, mediaCommand } from './media-command.ts';
-import { podNetworkTemplate } from './pod-network-template.ts';
-import { loadSpec } from './spec/load.ts';
-import { renderSummary } from './summary.ts';
+// The kubeseed command line. This file knows each command's name and one-line summary
+// only; a command's module (commands/*.ts: its options and what it does, with everything
+// that needs) is loaded when that command runs, so `kubeseed --help` loads none of them
+// and `validate` only the spec loader. Errors reach the user as `error: …` without a
+// stack: exit 1 for bad input, 2 for bad usage.
+import { Command } from 'commander';
+import { runCommandLine } from '../core/command-line.ts';
+import { formatError, KubeseedError } from '../core/errors.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { type CliIo, processIo } from './commands/io.ts';
 
-const USAGE = `Usage: kubeseed <command> [options]
+interface CommandModule {
+  define(command: Command, io: CliIo): void;
+}
 
-Commands:
-  init                         print an annotated example cluster.yaml
-  validate -f FILE             check a cluster spec; every problem with its field and line:column
-  generate -f FILE -o DIR      make the cluster's state and one node bundle + carrier per machine
-      [--state DIR]            where the cluster's secrets live (default DIR/state)
-      [--platform NAME]        fit user-data to a platform's size limit (${PLATFORMS.map((p) => p.name).join(', ')})
-${MEDIA_USAGE}${IMAGES_USAGE}  help                         this text
-`;
+interface Entry {
+  name: string;
+  summary: string;
+  /** A command that runs: its module. */
+  load?: () => Promise<CommandModule>;
+  /** A group of commands. */
+  commands?: Entry[];
+}
 
-class UsageError extends KubeseedError {
-  constructor(message: string) {
-    super('usage', message);
+const COMMANDS: Entry[] = [
+  { name: 'init', summary: 'print an annotated example cluster.yaml', load: () => import('./commands/init.ts') },
+  {
+    name: 'validate',
+    summary: 'check a cluster spec: every problem, with its field and line:column',
+    load: () => import('./commands/validate.ts'),
+  },
+  {
+    name: 'generate',
+    summary: "make the cluster's state and one node bundle and carrier per machine",
+    load: () => import('./commands/generate.ts'),
+  },
+  {
+    name: 'media',
+    summary: "put a node's cloud-init files on what its machine boots from",
+    commands: [
+      {
+        name: 'seed',
+        summary: 'a NoCloud seed ISO (label cidata) with the user-data, meta-data and network-config',
+        load: () => import('./commands/media-seed.ts'),
+      },
+      {
+        name: 'pi',
+        summary: "the same files in a Raspberry Pi image's boot partition, and the memory cgroup on",
+        load: () => import('./commands/media-pi.ts'),
+      },
+    ],
+  },
+  {
+    name: 'images',
+    summary: 'the container images a cluster needs, listed or archived for air-gapped sites',
+    commands: [
+      {
+        name: 'list',
+        summary: 'every image a cluster of a Kubernetes version needs, one per line',
+        load: () => import('./commands/images-list.ts'),
+      },
+      {
+        name: 'archive',
+        summary: 'pull them into one deduplicated OCI archive and its sha256',
+        load: () => import('./commands/images-archive.ts'),
+      },
+    ],
+  },
+  {
+    name: 'agent',
+    summary: 'kubeseed-boot, the agent a machine runs at first boot',
+    commands: [
+      {
+        name: 'build',
+        summary: 'build it for amd64 and arm64: one self-contained executable each, and SHA256SUMS',
+        load: () => import('./commands/agent-build.ts'),
+      },
+      {
+        name: 'install',
+        summary: "install it, its unit and the add-on templates into a machine image's root filesystem",
+        load: () => import('./commands/agent-install.ts'),
+      },
+    ],
+  },
+];
+
+/** The command `argv` runs (`help NAME…` shows one), if it names one. */
+function invoked(argv: readonly string[]): string[] {
+  const words = argv[0] === 'help' ? argv.slice(1) : argv;
+  const path: string[] = [];
+  let entries: Entry[] | undefined = COMMANDS;
+  for (const word of words) {
+    const entry: Entry | undefined = entries?.find((candidate) => candidate.name === word);
+    if (!entry) break;
+    path.push(entry.name);
+    entries = entry.commands;
+  }
+  return path;
+}
+
+async function addCommands(parent: Command, entries: Entry[], path: string[], io: CliIo): Promise<void> {
+  for (const entry of entries) {
+    const command = parent.command(entry.name).summary(entry.summary).description(entry.summary);
+    if (entry.commands) await addCommands(command, entry.commands, path[0] === entry.name ? path.slice(1) : [], io);
+    else if (entry.load && path[0] === entry.name) (await entry.load()).define(command, io);
   }
 }
 
-function options(args: string[], spec: Record<string, { type: 'string'; short?: string }>) {
-  try {
-    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<
-      string,
-      string | undefined
-    >;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+function describe(error: unknown): string {
+  if (error instanceof KubeseedError) return formatError(error);
+  return (error as Error)?.message ?? String(error);
 }
 
-function required(values: Record<string, string | undefined>, name: string): string {
-  const value = values[name];
-  if (value === undefined) throw new UsageError(`--${name} is required`);
-  return value;
+/** Runs one invocation; returns the exit code (0 success, 1 failure, 2 usage error). */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = new Command('kubeseed')
+    .description('turns a short cluster description into machines that build a Kubernetes cluster at first boot')
+    .version(`kubeseed ${packageJson.version}`, '-V, --version', 'print the version')
+    .helpCommand('help [command]', 'show the help of a command');
+  await addCommands(program, COMMANDS, invoked(argv), io);
+  const output = { out: (text: string) => io.stdout.write(text), err: (text: string) => io.stderr.write(text) };
+  return runCommandLine(program, argv.length === 0 ? ['--help'] : argv, output, describe);
 }
-
-async function readSpec(file: string) {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new KubeseedError('io', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
-  try {
-    return loadSpec(text);
-  } catch (error) {
-    if (error instanceof KubeseedError)
-      throw new KubeseedError(error.code, `${file}: ${error.message}`, error.problems);
-    throw error;
-  }
-}
-
-function printWarnings(warnings: readonly string[]): void {
-  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-}
-
-const commands: Record<string, (args: string[]) => Promise<void>> = {
-  async init(args) {
-    options(args, {});
-    process.stdout.write(readFileSync(new URL('../examples/cluster.yaml', import.meta.url), 'utf8'));
-  },
-  async validate(args) {
-    const file = required(options(args, { file: { type: 'string', short: 'f' } }), 'file');
-    const { spec, warnings } = await readSpec(file);
-    printWarnings(warnings);
-    process.stdout.write(`${file}: valid (cluster "${spec.name}", ${spec.nodes.length} nodes)\n`);
-  },
-  async generate(args) {
-    const values = options(args, {
-      file: { type: 'string', short: 'f' },
-      out: { type: 'string', short: 'o' },
-      state: { type: 'string' },
-      platform: { type: 'string' },
-    });
-    const file = required(values, 'file');
-    const outDir = required(values, 'out');
-    const platform = values.platform === undefined ? undefined : findPlatform(values.platform);
-    if (values.platform !== undefined && !platform) {
-      throw new UsageError(
-        `--platform ${values.platform} is unknown; expected one of: ${PLATFORMS.map((p) => p.name).join(', ')}`,
-      );
-    }
-    const { spec, warnings } = await readSpec(file);
-    printWarnings(warnings);
-    const result = await generate(spec, {
-      outDir,
-      ...(values.state === undefined ? {} : { stateDir: values.state }),
-      ...(platform ? { platform } : {}),
-      podNetwork: podNetworkTemplate(spec.podNetwork),
-      now: new Date(),
-    });
-    process.stdout.write(renderSummary(spec, result.nodes, outDir, result.stateDir, result.createdState));
-  },
-  media: mediaCommand,
-  images: imagesCommand,
-  async help() {
-    process.stdout.write(USAGE);
-  },
-};
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  const command = name === undefined || name === '--help' || name === '-h' ? commands.help! : commands[name];
-  try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-    await command(args);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof KubeseedError)) {
-      process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
-      return 1;
-    }
-    process.stderr.write(`error: ${formatError(error)}\n`);
-    if (error.code === 'usage') process.stderr.write(`\n${USAGE}`);
-    return error.code === 'usage' ? 2 : 1;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));

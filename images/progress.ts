@@ -34,7 +34,13 @@ function progressBar(doneBytes: number, totalBytes: number, doneBlobs: number, b
   return `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${percent} ${formatBytes(doneBytes)} / ${formatBytes(totalBytes)}, ${doneBlobs}/${blobs} blobs`;
 }
 
-export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+/** Where progress goes: stderr, or a test's capture. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export function stderrProgress(stream: ProgressStream = process.stderr): Progress {
   const tty = stream.isTTY === true;
   let total = 0;
   let count = 0;

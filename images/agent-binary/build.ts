@@ -5,9 +5,10 @@ import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite, renameDurably } from '../../core/atomic-write.ts';
-import { compileAgentScript, SCRIPT_NAME } from './script.ts';
+import { createRequire } from 'node:module';
+import { KubeseedError } from '../../core/errors.ts';
 import { baseNodePins, baseNodeTarball, extractNode } from './node-base.ts';
-import { DEFAULT_OUT_DIR, NODE_CACHE_DIR, REPO_ROOT, defaultEntry } from './paths.ts';
+import { defaultEntry, defaultOutDir, nodeCacheDir, SCRIPT_NAME, shippedScript } from './paths.ts';
 import { injectSeaBlob, makeSeaBlob } from './sea.ts';
 import { AGENT_ARCHES, agentBinaryName, hostArch, type AgentArch } from './targets.ts';
 
@@ -15,6 +16,7 @@ export const SUMS_NAME = 'SHA256SUMS';
 const INPUTS_NAME = '.kubeseed-boot.inputs';
 
 export interface AgentBuildOptions {
+  /** The agent's entry point to compile (default: paths.ts defaultEntry, else the shipped script). */
   entry?: string;
   outDir?: string;
   /** Keep what is in outDir when it was built from the same inputs. */
@@ -41,7 +43,9 @@ function inputsDigest(scriptCode: string): string {
   const hash = createHash('sha256').update(scriptCode).update(baseNodePins());
   const recipeDir = import.meta.dirname;
   for (const file of readdirSync(recipeDir).sort()) hash.update(file).update(readFileSync(join(recipeDir, file)));
-  const postject = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'postject', 'package.json'), 'utf8')) as {
+  const postject = JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve('postject/package.json'), 'utf8'),
+  ) as {
     version: string;
   };
   return hash.update(postject.version).digest('hex');
@@ -81,10 +85,35 @@ async function previousBuild(outDir: string, inputs: string): Promise<AgentBuild
   return sums === undefined ? undefined : { ...files, sha256: parseSums(sums), reused: true };
 }
 
+/**
+ * The agent script: compiled from its sources (esbuild and TypeScript are loaded only for
+ * that), or in an installed package, which has no sources, the one it ships.
+ */
+export async function agentScript(entry = defaultEntry()): Promise<string> {
+  if (entry !== undefined) {
+    const { compileAgentScript } = await import('./script.ts');
+    return compileAgentScript(entry);
+  }
+  return readFile(shippedScript(), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new KubeseedError(
+      'io',
+      `cannot read the agent script ${shippedScript()} (${error.code ?? error.message}); reinstall kubeseed`,
+    );
+  });
+}
+
+/** Only the script, for a Node.js the machine already has; `npm run build` ships it in the package. */
+export async function writeAgentScript(options: AgentBuildOptions = {}): Promise<string> {
+  const outDir = options.outDir ?? defaultOutDir();
+  const code = await agentScript(options.entry);
+  await mkdir(outDir, { recursive: true });
+  await atomicWrite(join(outDir, SCRIPT_NAME), code, { mode: 0o644 });
+  return join(outDir, SCRIPT_NAME);
+}
+
 export async function buildAgent(options: AgentBuildOptions = {}): Promise<AgentBuild> {
-  const entry = options.entry ?? defaultEntry();
-  const outDir = options.outDir ?? DEFAULT_OUT_DIR;
-  const code = await compileAgentScript(entry);
+  const outDir = options.outDir ?? defaultOutDir();
+  const code = await agentScript(options.entry);
   const inputs = inputsDigest(code);
   if (options.reuse) {
     const previous = await previousBuild(outDir, inputs);
@@ -100,7 +129,7 @@ export async function buildAgent(options: AgentBuildOptions = {}): Promise<Agent
     const nodes = Object.fromEntries(
       await Promise.all(
         AGENT_ARCHES.map(async (arch) => {
-          const tarball = await baseNodeTarball(arch, NODE_CACHE_DIR);
+          const tarball = await baseNodeTarball(arch, nodeCacheDir());
           return [arch, await extractNode(tarball, join(work, `node-${arch}`))] as const;
         }),
       ),

@@ -6,9 +6,8 @@ import { isBuiltin } from 'node:module';
 import { build, type Message } from 'esbuild';
 import ts from 'typescript';
 import { KubeseedError, type Problem } from '../../core/errors.ts';
-import { REPO_ROOT } from './paths.ts';
-
-export const SCRIPT_NAME = 'kubeseed-boot.cjs';
+import { packageRoot } from '../../core/package-root.ts';
+import { SCRIPT_NAME } from './paths.ts';
 
 function problemOf(message: Message): Problem {
   const where = message.location
@@ -55,7 +54,7 @@ export async function compileAgentScript(entry: string): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     // Module paths in the output are relative to this: fixed, so any checkout gives the same bytes.
-    absWorkingDir: REPO_ROOT,
+    absWorkingDir: packageRoot(),
     outfile: SCRIPT_NAME,
     bundle: true,
     platform: 'node',

@@ -1,6 +1,6 @@
 // Air-gapped first boot on a real kernel (qemu, no network card): the image carries image
 // archives made by kubeseed's bundler from a registry on 127.0.0.1 and installed by the
-// users' recipe (images/install-agent.ts --images); the agent verifies them, imports them
+// users' recipe (`kubeseed agent install --images`); the agent verifies them, imports them
 // into the real containerd and checks that every image the node needs is there before
 // kubeadm runs. Two boots of the same disk, with two bundles: one naming every archive,
 // one leaving out the archive of a single required image.
@@ -141,7 +141,7 @@ async function makeArchives(registry: TestRegistry, dir: string): Promise<{ kube
     ...FLANNEL_IMAGES.map((image) => image.slice('ghcr.io/'.length)),
   ]);
   const kubeadmFile = join(dir, 'kubeadm.tar');
-  const bundled = runCli([
+  const bundled = await runCli([
     'images',
     'archive',
     '--kubernetes-version',
@@ -179,7 +179,9 @@ async function airGapDisk(archives: Archive[]): Promise<E2eDisk> {
   const [image, base, agent] = await Promise.all([e2eImage(), e2eDisk(), agentBinaryPath('amd64')]);
   const rootfs = await work.machineDisk('air-gap', image.rootfs);
   const install = [
-    join(REPO, 'images/install-agent.ts'),
+    join(REPO, 'generator/main.ts'),
+    'agent',
+    'install',
     '--root',
     rootfs,
     '--binary',

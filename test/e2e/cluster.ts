@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBundle, type BootstrapRole, type NodeBundle } from '../../core/node-bundle.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliProcess } from '../helpers/run-cli.ts';
 import { E2E_KUBERNETES_VERSION } from './rootfs.ts';
 
 /** The four-node cluster, for the version of the image's stand-in kubeadm package unless told otherwise. */
@@ -67,7 +67,7 @@ export class E2eCluster {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'cluster.yaml'), spec);
     this.out = join(dir, 'out');
-    const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', this.out]);
+    const result = runCliProcess(['generate', '-f', join(dir, 'cluster.yaml'), '-o', this.out]);
     if (result.code !== 0) throw new Error(`kubeseed generate failed (${result.code}): ${result.stderr}`);
     this.report = JSON.parse(readFileSync(join(this.out, 'nodes.json'), 'utf8')) as NodesJson;
     this.endpoint = this.report.controlPlaneEndpoint;
@@ -105,7 +105,7 @@ export class E2eCluster {
   /** The node's NoCloud seed ISO, made by `kubeseed media seed`. */
   seedIso(name: string): string {
     const iso = join(this.dir, `${name}-seed.iso`);
-    const result = runCli(['media', 'seed', '--node', name, '-o', iso, '--from', this.out]);
+    const result = runCliProcess(['media', 'seed', '--node', name, '-o', iso, '--from', this.out]);
     if (result.code !== 0) throw new Error(`kubeseed media seed failed (${result.code}): ${result.stderr}`);
     return iso;
   }

@@ -1,5 +1,5 @@
 // The e2e machine image: Debian bookworm (systemd, cloud-init, containerd, and a kernel for
-// the qemu boot), kubeseed-boot installed by the users' own recipe (images/install-agent.ts),
+// the qemu boot), kubeseed-boot installed by the users' own recipe (`kubeseed agent install`),
 // and the test's stand-ins and units from test/e2e/guest. The strict stand-in kubeadm's
 // checker is the same bundled file the agent tests run; Debian's nodejs package runs it
 // (the image's only Node: kubeseed-boot is a single executable that runs nothing else), and
@@ -135,7 +135,7 @@ async function buildImage(dir: string, base: string, agent: string): Promise<voi
   await exec('cp', ['-a', '--reflink=auto', join(base, 'rootfs'), rootfs], { timeoutMs: 10 * 60_000 });
   await exec(
     process.execPath,
-    ['--import', TSX, join(REPO, 'images/install-agent.ts'), '--root', rootfs, '--binary', agent],
+    ['--import', TSX, join(REPO, 'generator/main.ts'), 'agent', 'install', '--root', rootfs, '--binary', agent],
     { timeoutMs: 60_000 },
   );
   await installGuestFiles(rootfs);

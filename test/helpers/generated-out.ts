@@ -3,9 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as assert from 'uvu/assert';
-import { KubeseedError } from '../../core/errors.ts';
-import { runCli } from './run-cli.ts';
+import { runCliOk } from './run-cli.ts';
 
 export const SPEC = `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
@@ -40,45 +38,10 @@ export interface GeneratedOut {
   cleanup(): void;
 }
 
-export function generateOut(): GeneratedOut {
+export async function generateOut(): Promise<GeneratedOut> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-media-'));
   writeFileSync(join(dir, 'cluster.yaml'), SPEC);
   const out = join(dir, 'out');
-  const result = runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', out]);
-  if (result.code !== 0) throw new Error(`kubeseed generate failed: ${result.stderr}`);
+  await runCliOk(['generate', '-f', join(dir, 'cluster.yaml'), '-o', out]);
   return { dir, out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Runs `fn` with stdout and stderr captured, so command summaries stay out of the test log. */
-export async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
-  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
-  let stdout = '';
-  let stderr = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { value: await fn(), stdout, stderr };
-  } finally {
-    process.stdout.write = writes.stdout;
-    process.stderr.write = writes.stderr;
-  }
-}
-
-/** Asserts that `fn` throws a KubeseedError with this code and a message matching `message`. */
-export async function rejectsWith(fn: () => Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    await captured(fn);
-  } catch (error) {
-    assert.instance(error, KubeseedError, (error as Error).message);
-    assert.is((error as KubeseedError).code, code);
-    assert.match((error as Error).message, message);
-    return;
-  }
-  assert.unreachable('expected a KubeseedError');
 }

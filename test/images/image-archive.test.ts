@@ -14,13 +14,12 @@ import * as assert from 'uvu/assert';
 import { temporaryPath } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { archiveImages } from '../../images/image-archive.ts';
-import { imagesCommand } from '../../images/archive-command.ts';
 import { missingImages, parseCtrImagesList } from '../../bootstrap/image-completeness.ts';
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME } from '../../images/oci-archive.ts';
 import { RegistryClient } from '../../images/registry/client.ts';
 import { type TestContainerd, startContainerd } from '../helpers/containerd.ts';
-import { captured } from '../helpers/generated-out.ts';
 import { type TestRegistry, pushLayout, startProxy, startRegistry } from '../helpers/registry.ts';
+import { runCliOk, runCliRefused } from '../helpers/run-cli.ts';
 import { type LayoutImage, buildTestImages, expectedBlobs } from '../helpers/test-images.ts';
 
 const run = promisify(execFile);
@@ -376,28 +375,25 @@ airGap(
 
 airGap('kubeseed images archive and list, as the CLI runs them', async (state) => {
   const archive = output(state);
-  const bundled = await captured(() =>
-    imagesCommand([
-      'archive',
-      '--images',
-      state.images.map((image) => ref(state, image)).join(','),
-      '--arch',
-      'amd64',
-      '-o',
-      archive,
-      '--insecure',
-    ]),
-  );
-  const listed = await captured(() => imagesCommand(['list', '--kubernetes-version', '1.33.2', '--kube-vip']));
+  const bundled = await runCliOk([
+    'images',
+    'archive',
+    '--images',
+    state.images.map((image) => ref(state, image)).join(','),
+    '--arch',
+    'amd64',
+    '-o',
+    archive,
+    '--insecure',
+  ]);
+  const listed = await runCliOk(['images', 'list', '--kubernetes-version', '1.33.2', '--kube-vip']);
   assert.match(bundled.stderr, /downloading \d+ blobs/);
   const text = bundled.stdout + listed.stdout;
   assert.match(text, `${archive}: 3 images for linux/amd64`);
   assert.match(text, /registry\.k8s\.io\/pause:3\.10\n/);
   assert.match(text, /ghcr\.io\/flannel-io\/flannel:v0\.28\.9\n/);
   assert.match(text, /ghcr\.io\/kube-vip\/kube-vip:v\d/);
-  const usage = await refused(imagesCommand(['archive', '--images', 'x', '-o', archive]));
-  assert.is(usage.code, 'usage');
-  assert.match(usage.message, '--arch');
+  await runCliRefused(['images', 'archive', '--images', 'x', '-o', archive], 2, /--arch is required/);
 });
 
 airGap.run();

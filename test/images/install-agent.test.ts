@@ -1,7 +1,6 @@
-// images/install-agent.ts, the recipe that bakes kubeseed-boot into a machine image, run
-// as a user runs it against a root filesystem. The e2e boots (test/e2e) then boot an image
+// `kubeseed agent install` (images/install-agent.ts), the recipe that bakes kubeseed-boot
+// into a machine image, run as a user runs it against a root filesystem. The e2e boots (test/e2e) then boot an image
 // it made; these check what it writes and what it refuses.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +9,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TEMPLATES_DIR } from '../../bootstrap/paths.ts';
 import { podNetworks } from '../../templates/index.ts';
+import { type CliResult, runCli } from '../helpers/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const RECIPE = join(REPO, 'images/install-agent.ts');
-const TSX = import.meta.resolve('tsx');
 
 /** The start of an ELF executable for x86-64 (e_machine 0x3e): all the recipe looks at. */
 function fakeAgent(dir: string, machine = 0x3e): string {
@@ -26,9 +24,8 @@ function fakeAgent(dir: string, machine = 0x3e): string {
   return path;
 }
 
-function install(args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', TSX, RECIPE, ...args], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+function install(args: string[]): Promise<CliResult> {
+  return runCli(['agent', 'install', ...args]);
 }
 
 function mode(path: string): number {
@@ -37,7 +34,7 @@ function mode(path: string): number {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-const Recipe = suite<{ dir: string; root: string; agent: string }>('images/install-agent.ts');
+const Recipe = suite<{ dir: string; root: string; agent: string }>('kubeseed agent install');
 
 Recipe.before.each((context) => {
   context.dir = mkdtempSync(join(tmpdir(), 'kubeseed-install-'));
@@ -50,9 +47,9 @@ Recipe.after.each(({ dir }) => rmSync(dir, { recursive: true, force: true }));
 
 Recipe(
   'installs the agent, its unit enabled for multi-user.target, and the templates where the agent reads them',
-  ({ root, agent }) => {
+  async ({ root, agent }) => {
     for (let run = 0; run < 2; run++) {
-      const result = install(['--root', root, '--binary', agent]);
+      const result = await install(['--root', root, '--binary', agent]);
       assert.is(result.code, 0, result.stderr);
     }
     assert.ok(readFileSync(join(root, 'usr/local/bin/kubeseed-boot')).equals(readFileSync(agent)));
@@ -74,12 +71,12 @@ Recipe(
 
 Recipe(
   'puts air-gap archives in /var/lib/kubeseed/images and prints the sha256 bundles name them by',
-  ({ dir, root, agent }) => {
+  async ({ dir, root, agent }) => {
     const archive = join(dir, 'k8s-1.34.2.tar');
     writeFileSync(archive, 'an archive\n');
     const hash = sha256(readFileSync(archive));
     writeFileSync(`${archive}.sha256`, `${hash}  k8s-1.34.2.tar\n`);
-    const result = install(['--root', root, '--binary', agent, '--images', archive]);
+    const result = await install(['--root', root, '--binary', agent, '--images', archive]);
     assert.is(result.code, 0, result.stderr);
     const installed = join(root, 'var/lib/kubeseed/images/k8s-1.34.2.tar');
     assert.is(readFileSync(installed, 'utf8'), 'an archive\n');
@@ -88,32 +85,37 @@ Recipe(
   },
 );
 
-Recipe('refuses an archive that does not match its .sha256', ({ dir, root, agent }) => {
+Recipe('refuses an archive that does not match its .sha256', async ({ dir, root, agent }) => {
   const archive = join(dir, 'k8s.tar');
   writeFileSync(archive, 'truncated');
   writeFileSync(`${archive}.sha256`, `${'0'.repeat(64)}  k8s.tar\n`);
-  const result = install(['--root', root, '--binary', agent, '--images', archive]);
+  const result = await install(['--root', root, '--binary', agent, '--images', archive]);
   assert.is(result.code, 1);
   assert.match(result.stderr, 'the archive is damaged');
 });
 
 Recipe(
   'refuses a binary for another architecture and a directory that is no root filesystem',
-  ({ dir, root, agent }) => {
-    const arm = install(['--root', root, '--arch', 'arm64', '--binary', agent]);
+  async ({ dir, root, agent }) => {
+    const arm = await install(['--root', root, '--arch', 'arm64', '--binary', agent]);
     assert.is(arm.code, 1);
     assert.match(arm.stderr, 'is not a Linux arm64 executable');
-    const notRoot = install(['--root', join(dir, 'nowhere'), '--binary', agent]);
+    const notRoot = await install(['--root', join(dir, 'nowhere'), '--binary', agent]);
     assert.is(notRoot.code, 1);
     assert.match(notRoot.stderr, 'has no etc/ directory');
   },
 );
 
-Recipe('usage errors exit 2 and write nothing', ({ root }) => {
-  const result = install([]);
+Recipe('usage errors exit 2 and write nothing', async ({ root }) => {
+  const result = await install([]);
   assert.is(result.code, 2);
-  assert.match(result.stderr, '--root is required');
-  assert.is(install(['--root', root, '--arch', 'riscv64']).code, 2);
+  assert.match(
+    result.stderr,
+    /^error: required option '--root <dir>' not specified\nRun 'kubeseed agent install --help' for usage\.\n$/,
+  );
+  const riscv = await install(['--root', root, '--arch', 'riscv64']);
+  assert.is(riscv.code, 2);
+  assert.match(riscv.stderr, /^error: --arch riscv64 is unknown; expected amd64 or arm64\n/);
   assert.is(statSync(join(root, 'etc')).isDirectory(), true);
   assert.throws(() => statSync(join(root, 'usr')));
 });

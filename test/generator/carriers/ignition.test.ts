@@ -152,7 +152,7 @@ function input(node: string, overrides: Partial<IgnitionInput> = {}): IgnitionIn
 }
 
 ignitionSuite.before(async () => {
-  generated = generateOut();
+  generated = await generateOut();
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
     const body = request.url === '/kubeseed-boot' ? AGENT : request.url === '/kubernetes.raw' ? SYSEXT : undefined;

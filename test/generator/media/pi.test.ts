@@ -13,12 +13,12 @@ import {
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mediaCommand } from '../../../generator/media-command.ts';
 import { withMemoryCgroup } from '../../../generator/media/pi.ts';
 import { stepProgress } from '../../../generator/media/progress.ts';
 import { cloudInitSchema, decodeUserData } from '../../helpers/cloud-init.ts';
-import { captured, generateOut, rejectsWith, type GeneratedOut } from '../../helpers/generated-out.ts';
+import { generateOut, type GeneratedOut } from '../../helpers/generated-out.ts';
 import { readNocloudSeed } from '../../helpers/nocloud.ts';
+import { runCliOk, runCliRefused } from '../../helpers/run-cli.ts';
 
 const SECTOR = 512;
 const BOOT_START = 2048;
@@ -122,21 +122,21 @@ function fsckBootPartition(image: string): void {
   assert.is(fsck.status, 0, `${fsck.stdout}${fsck.stderr}`);
 }
 
-function rejects(args: string[], code: string, message: RegExp): Promise<void> {
-  return rejectsWith(() => mediaCommand(args), code, message);
+async function rejects(args: string[], code: 'usage' | 'failure', message: RegExp): Promise<void> {
+  await runCliRefused(['media', ...args], code === 'usage' ? 2 : 1, message);
 }
 
 const piSuite = suite('kubeseed media pi: a Raspberry Pi boot partition as a NoCloud seed');
 
-piSuite.before(() => {
-  generated = generateOut();
+piSuite.before(async () => {
+  generated = await generateOut();
 });
 piSuite.after(() => generated.cleanup());
 
 piSuite('Ubuntu image (MBR, system-boot): the three files, the memory cgroup once, a clean file system', async () => {
   const image = piImage(UBUNTU);
   const args = ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out];
-  const first = await captured(() => mediaCommand(args));
+  const first = await runCliOk(['media', ...args]);
   assert.match(
     first.stdout,
     /partition 1 \(system-boot\): user-data, meta-data and network-config for pi-1; cmdline\.txt now has cgroup_enable=memory cgroup_memory=1/,
@@ -152,7 +152,7 @@ piSuite('Ubuntu image (MBR, system-boot): the three files, the memory cgroup onc
   const expected = UBUNTU_CMDLINE.replace(/\n$/, ' cgroup_enable=memory cgroup_memory=1\n');
   assert.is(mtype(image, 'cmdline.txt').toString(), expected);
 
-  const second = await captured(() => mediaCommand(args));
+  const second = await runCliOk(['media', ...args]);
   assert.match(second.stdout, /cmdline\.txt already had the memory cgroup/);
   assert.is(mtype(image, 'cmdline.txt').toString(), expected);
   fsckBootPartition(image);
@@ -168,7 +168,7 @@ piSuite(
   'Raspberry Pi OS image (GPT, bootfs): same files; a cmdline.txt without a final newline keeps none',
   async () => {
     const image = piImage(PIOS);
-    await captured(() => mediaCommand(['pi', '--node', 'pi-1', '--image', image, '--from', generated.out]));
+    await runCliOk(['media', ...['pi', '--node', 'pi-1', '--image', image, '--from', generated.out]]);
     assert.ok(mtype(image, 'user-data').equals(readFileSync(join(generated.out, 'nodes/pi-1/user-data'))));
     assert.is(mtype(image, 'cmdline.txt').toString(), `${PIOS_CMDLINE} cgroup_enable=memory cgroup_memory=1`);
     fsckBootPartition(image);
@@ -179,13 +179,13 @@ piSuite('a 32-bit image is refused before anything is written', async () => {
   const image = piImage(PIOS_32);
   await rejects(
     ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
-    'io',
+    'failure',
     /partition 1 \(bootfs\) is a 32-bit \(armhf\) image: it has kernel\.img, kernel7\.img, kernel7l\.img; kubeseed needs a 64-bit \(arm64\) image/,
   );
   const noFlag = piImage({ ...PIOS, files: { ...PIOS.files, 'config.txt': PIOS32_CONFIG } });
   await rejects(
     ['pi', '--node', 'pi-1', '--image', noFlag, '--from', generated.out],
-    'io',
+    'failure',
     /is a 32-bit \(armhf\) image: config\.txt does not set arm_64bit=1/,
   );
   const names = execFileSync('mdir', ['-b', '-i', `${image}@@${BOOT_OFFSET}`, '::'], { env: MTOOLS, encoding: 'utf8' });
@@ -197,12 +197,12 @@ piSuite('an amd64 node and an Ignition node are refused, naming the spec field t
   const image = piImage(UBUNTU);
   await rejects(
     ['pi', '--node', 'w-1', '--image', image, '--from', generated.out],
-    'invalid-spec',
+    'failure',
     /node w-1 is amd64, but a Raspberry Pi runs arm64 images; set arch: arm64 for w-1/,
   );
   await rejects(
     ['pi', '--node', 'fc-1', '--image', image, '--from', generated.out],
-    'invalid-spec',
+    'failure',
     /node fc-1 uses the ignition carrier/,
   );
   assert.is(mtype(image, 'cmdline.txt').toString(), UBUNTU_CMDLINE);
@@ -212,19 +212,19 @@ piSuite('an image without a Pi boot partition, or still compressed, says what it
   const other = piImage({ ...UBUNTU, label: 'BOOT' });
   await rejects(
     ['pi', '--node', 'pi-1', '--image', other, '--from', generated.out],
-    'io',
+    'failure',
     /no FAT partition labelled system-boot \(Ubuntu\) or bootfs \(Raspberry Pi OS\); found partition 1 labelled "BOOT"/,
   );
   const xz = join(generated.dir, 'ubuntu.img.xz');
   writeFileSync(xz, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]));
   await rejects(
     ['pi', '--node', 'pi-1', '--image', xz, '--from', generated.out],
-    'io',
+    'failure',
     /is xz-compressed; decompress it first \(xz -dk /,
   );
   await rejects(
     ['pi', '--node', 'pi-1', '--image', join(generated.dir, 'missing.img'), '--from', generated.out],
-    'io',
+    'failure',
     /cannot read --image .*missing\.img: no such file/,
   );
 });
@@ -236,7 +236,7 @@ piSuite('without mtools the error says how to install it', async () => {
   try {
     await rejects(
       ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
-      'io',
+      'failure',
       /mtools is not installed .*apt-get install mtools/,
     );
   } finally {
@@ -250,8 +250,8 @@ piSuite('--boot-dir writes the same files into a mounted partition, idempotently
   writeFileSync(join(dir, 'cmdline.txt'), UBUNTU_CMDLINE);
   writeFileSync(join(dir, 'config.txt'), UBUNTU_CONFIG);
   const args = ['pi', '--node', 'pi-1', '--boot-dir', dir, '--from', generated.out];
-  await captured(() => mediaCommand(args));
-  await captured(() => mediaCommand(args));
+  await runCliOk(['media', ...args]);
+  await runCliOk(['media', ...args]);
   for (const file of ['user-data', 'meta-data', 'network-config']) {
     assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(generated.out, 'nodes/pi-1', file))), file);
   }
@@ -265,7 +265,7 @@ piSuite('--boot-dir writes the same files into a mounted partition, idempotently
 piSuite('usage: exactly one of --image and --boot-dir, and --node', async () => {
   await rejects(['pi', '--node', 'pi-1'], 'usage', /give exactly one of --image FILE\.img or --boot-dir DIR/);
   await rejects(['pi', '--node', 'pi-1', '--image', 'a.img', '--boot-dir', 'b'], 'usage', /exactly one/);
-  await rejects(['pi', '--image', 'a.img'], 'usage', /media pi: --node is required/);
+  await rejects(['pi', '--image', 'a.img'], 'usage', /required option '--node <name>' not specified/);
 });
 
 piSuite('withMemoryCgroup: only missing flags, on the first line, before init arguments', () => {

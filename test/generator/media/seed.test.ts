@@ -3,26 +3,26 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mediaCommand } from '../../../generator/media-command.ts';
 import { cloudInitSchema, decodeUserData } from '../../helpers/cloud-init.ts';
-import { captured, generateOut, rejectsWith, type GeneratedOut } from '../../helpers/generated-out.ts';
+import { generateOut, type GeneratedOut } from '../../helpers/generated-out.ts';
 import { readNocloudSeed } from '../../helpers/nocloud.ts';
+import { runCli, runCliOk, runCliRefused } from '../../helpers/run-cli.ts';
 
-function rejects(args: string[], code: string, message: RegExp): Promise<void> {
-  return rejectsWith(() => mediaCommand(args), code, message);
+async function rejects(args: string[], code: 'usage' | 'failure', message: RegExp): Promise<void> {
+  await runCliRefused(['media', ...args], code === 'usage' ? 2 : 1, message);
 }
 
 const seedSuite = suite('kubeseed media seed: a NoCloud ISO cloud-init reads');
 let generated: GeneratedOut;
 
-seedSuite.before(() => {
-  generated = generateOut();
+seedSuite.before(async () => {
+  generated = await generateOut();
 });
 seedSuite.after(() => generated.cleanup());
 
 seedSuite("the seed holds the node's three files; cloud-init's NoCloud loader reads them back", async () => {
   const iso = join(generated.dir, 'w-1.iso');
-  const { stdout } = await captured(() => mediaCommand(['seed', '--node', 'w-1', '-o', iso, '--from', generated.out]));
+  const { stdout } = await runCliOk(['media', 'seed', '--node', 'w-1', '-o', iso, '--from', generated.out]);
   assert.match(stdout, /w-1\.iso: NoCloud seed for w-1 \(ISO 9660, label cidata, \d+ bytes\)/);
   // The seed carries the node bundle: private to its owner like the bundle itself.
   assert.is(statSync(iso).mode & 0o777, 0o600);
@@ -46,7 +46,7 @@ seedSuite('an Ignition node, an unknown node and a missing output directory are 
   const iso = join(generated.dir, 'x.iso');
   await rejects(
     ['seed', '--node', 'fc-1', '-o', iso, '--from', generated.out],
-    'invalid-spec',
+    'failure',
     /node fc-1 uses the ignition carrier.*set carrier: cloud-init for fc-1/,
   );
   await rejects(
@@ -56,16 +56,20 @@ seedSuite('an Ignition node, an unknown node and a missing output directory are 
   );
   await rejects(
     ['seed', '--node', 'w-1', '-o', iso, '--from', join(generated.dir, 'elsewhere')],
-    'io',
+    'failure',
     /cannot read .*elsewhere\/nodes\.json: no such file; run kubeseed generate/,
   );
 });
 
 seedSuite('usage errors: a missing option, an unknown option or subcommand', async () => {
-  await rejects(['seed', '--node', 'w-1'], 'usage', /media seed: --out is required/);
-  await rejects(['seed', '--node', 'w-1', '-o', 'x.iso', '--bogus'], 'usage', /bogus/);
-  await rejects(['burn'], 'usage', /media: expected seed or pi, not "burn"/);
-  await rejects([], 'usage', /media: expected seed or pi$/);
+  await rejects(['seed', '--node', 'w-1'], 'usage', /^error: required option '-o, --out <file>' not specified\n/);
+  await rejects(['seed', '--node', 'w-1', '-o', 'x.iso', '--bogus'], 'usage', /unknown option '--bogus'/);
+  await rejects(['burn'], 'usage', /^error: unknown command 'burn'\nRun 'kubeseed media --help' for usage\.\n$/);
+  await rejects(['sed'], 'usage', /unknown command 'sed' \(did you mean seed\?\)/);
+  const none = await runCli(['media']);
+  assert.is(none.code, 2, 'media without a subcommand is bad usage');
+  assert.match(none.stderr, /^Usage: kubeseed media \[options\] \[command\]/);
+  assert.match(none.stderr, /\n {2}seed +a NoCloud seed ISO/);
 });
 
 seedSuite.run();

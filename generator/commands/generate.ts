@@ -1,0 +1,46 @@
+// `kubeseed generate -f FILE -o DIR`: the cluster's state, made once, and one node bundle
+// with its carrier per machine.
+import type { Command } from 'commander';
+import { KubeseedError } from '../../core/errors.ts';
+import { findPlatform, PLATFORMS } from '../carriers/size-budgets.ts';
+import { generate } from '../generate.ts';
+import { podNetworkTemplate } from '../pod-network-template.ts';
+import { renderSummary } from '../summary.ts';
+import type { CliIo } from './io.ts';
+import { readSpecFile } from './spec-file.ts';
+
+interface Options {
+  file: string;
+  out: string;
+  state?: string;
+  platform?: string;
+}
+
+export function define(command: Command, io: CliIo): void {
+  command
+    .requiredOption('-f, --file <path>', 'the cluster spec')
+    .requiredOption('-o, --out <dir>', 'where the node outputs, admin.conf and nodes.json go')
+    .option('--state <dir>', "where the cluster's secrets live (default: OUT/state)")
+    .option(
+      '--platform <name>',
+      `fit user-data to a platform's size limit (${PLATFORMS.map((platform) => platform.name).join(', ')})`,
+    )
+    .action(async (options: Options) => {
+      const platform = options.platform === undefined ? undefined : findPlatform(options.platform);
+      if (options.platform !== undefined && !platform) {
+        throw new KubeseedError(
+          'usage',
+          `--platform ${options.platform} is unknown; expected one of: ${PLATFORMS.map((p) => p.name).join(', ')}`,
+        );
+      }
+      const spec = await readSpecFile(options.file, io);
+      const result = await generate(spec, {
+        outDir: options.out,
+        ...(options.state === undefined ? {} : { stateDir: options.state }),
+        ...(platform ? { platform } : {}),
+        podNetwork: podNetworkTemplate(spec.podNetwork),
+        now: new Date(),
+      });
+      io.stdout.write(renderSummary(spec, result.nodes, options.out, result.stateDir, result.createdState));
+    });
+}
