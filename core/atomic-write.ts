@@ -14,6 +14,11 @@ export interface AtomicWriteOptions {
    * without Unix modes (a FAT boot partition), where the mount options decide.
    */
   mode?: number;
+  /**
+   * Leave the directory's fsync to the caller, who writes many files into it and calls
+   * syncDirectory once after the last: the renames are durable only from then on.
+   */
+  deferDirectorySync?: boolean;
 }
 
 // O_NOFOLLOW: a symlink planted at the temporary name must not redirect the write.
@@ -70,5 +75,5 @@ export async function atomicWrite(path: string, data: FileData, options: AtomicW
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(path));
+  if (!options.deferDirectorySync) await syncDirectory(dirname(path));
 }
