@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeseedError } from '../core/errors.ts';
 import { ensureAgentBuild } from '../images/agent-binary/ensure.ts';
 import { fileSize, formatBytes, xzSize } from '../images/agent-binary/sizes.ts';
-import { AGENT_ARCHES, hostArch, type AgentArch } from '../images/agent-binary/targets.ts';
+import { AGENT_ARCHES, type AgentArch, hostArch } from '../images/agent-binary/targets.ts';
 
 export interface AgentBinaryBench {
   runs: number;

@@ -2,7 +2,7 @@
 // containerd? Names are compared the way containerd files them (docker.io/library/ added,
 // `latest` for a bare name, a digest standing for the image whatever the tag), so
 // `pause:3.10` and `docker.io/library/pause:3.10` are one image.
-import { type ImageReference, containerdName, parseReference } from '../core/image-reference.ts';
+import { containerdName, type ImageReference, parseReference } from '../core/image-reference.ts';
 
 const TABLE_HEADER = /^REF\s+TYPE\s+DIGEST\b/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;

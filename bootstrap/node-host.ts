@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { access, appendFile, chmod, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect } from 'node:net';
-import { constants as osConstants, cpus, machine, totalmem } from 'node:os';
+import { cpus, machine, constants as osConstants, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { atomicWrite } from '../core/atomic-write.ts';

@@ -1,11 +1,12 @@
 // `kubeseed-boot reset`: `kubeadm reset -f`, then remove what the agent wrote and its
 // state, so the next `run` starts from scratch. Files the agent only edited are restored
 // where it can (fstab's swap lines); the hostname stays as it is.
-import { SHARED_PKI_FILES } from '../core/node-bundle.ts';
+
 import { KubeseedError } from '../core/errors.ts';
-import type { Host } from './host.ts';
+import { SHARED_PKI_FILES } from '../core/node-bundle.ts';
 import { describeFailure } from './commands.ts';
 import { restoreSwap } from './fstab.ts';
+import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
 import {
   ADDONS_DIR,

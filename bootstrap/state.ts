@@ -2,8 +2,8 @@
 // atomically after every change, so it always holds one complete, consistent record.
 // Nothing is written before recording starts (a valid bundle).
 import { KubeseedError } from '../core/errors.ts';
-import type { Host } from './host.ts';
 import { isRecord } from '../core/fields.ts';
+import type { Host } from './host.ts';
 import { STATE_PATH } from './paths.ts';
 import { redact } from './redact.ts';
 

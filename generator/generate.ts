@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { systemdUnits } from '../templates/index.ts';
 import type { Platform } from './carriers/size-budgets.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
-import { renderOutputs, type NodeReport } from './outputs.ts';
+import { type NodeReport, renderOutputs } from './outputs.ts';
 import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
 import { persistState, prepareState } from './state/store.ts';

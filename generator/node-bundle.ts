@@ -2,23 +2,24 @@
 // same spec and state give the same bundle. Control planes get the eight shared PKI
 // files (six carried, two derived on the machine; RSA keys as their primes); workers get
 // only the CA certificate, its hash and the token.
+
+import { sandboxImage } from '../core/kubernetes-versions.ts';
 import {
+  type AddonRef,
   BUNDLE_API_VERSION,
   BUNDLE_KIND,
   BUNDLED_PKI_FILES,
-  isPrivateKeyFile,
-  type AddonRef,
   type BundledPkiFile,
+  isPrivateKeyFile,
   type NodeBundle,
   type PkiFile,
 } from '../core/node-bundle.ts';
 import { compactRsaKey } from '../core/rsa-key.ts';
-import { sandboxImage } from '../core/kubernetes-versions.ts';
 import { CRI_SOCKET } from './kubeadm/node-registration.ts';
 import { renderKubeadmConfig } from './kubeadm/render.ts';
 import { caCertHash } from './pki/ca-hash.ts';
 import type { ClusterPki } from './pki/types.ts';
-import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
+import { type ClusterSpec, formatEndpoint, type NodeSpec } from './spec/types.ts';
 import type { ClusterState } from './state/store.ts';
 
 export interface PodNetworkTemplate {

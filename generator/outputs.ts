@@ -1,16 +1,17 @@
 // Everything `kubeseed generate` writes besides the state: one bundle and one carrier per
 // node, admin.conf and nodes.json. Pure: spec + state in, files out, so the same inputs
 // give byte-identical outputs.
-import { renderBundle } from '../core/node-bundle.ts';
+
 import { KubeseedError, type Problem } from '../core/errors.ts';
+import { renderBundle } from '../core/node-bundle.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
 import { renderIgnition } from './carriers/ignition.ts';
 import { networkConfig, nocloudMetaData } from './carriers/nocloud.ts';
-import { PLATFORMS, fitOf, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
+import { fitOf, PLATFORMS, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
 import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
 import { caCertHash } from './pki/ca-hash.ts';
 import { renderKubeconfig } from './pki/kubeconfig.ts';
-import { formatEndpoint, type ClusterSpec, type NodeSpec } from './spec/types.ts';
+import { type ClusterSpec, formatEndpoint, type NodeSpec } from './spec/types.ts';
 import type { ClusterState } from './state/store.ts';
 
 export const SECRET_MODE = 0o600;

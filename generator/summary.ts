@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { NodeReport } from './outputs.ts';
 import { ADMIN_KUBECONFIG, NODES_JSON } from './outputs.ts';
-import { formatEndpoint, type ClusterSpec } from './spec/types.ts';
+import { type ClusterSpec, formatEndpoint } from './spec/types.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));

@@ -5,6 +5,7 @@
 // the archive is written.
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { Arch } from '../core/arch.ts';
 import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import { BlobCache } from './blob-cache.ts';
@@ -13,7 +14,6 @@ import { writeOciArchive } from './oci-archive.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { RegistryClient } from './registry/client.ts';
 import type { Descriptor } from './registry/documents.ts';
-import type { Arch } from '../core/arch.ts';
 
 export interface ArchiveOptions {
   images: readonly string[];

@@ -5,14 +5,14 @@
 // the index's other platforms. Manifests and configs are pulled into the cache here;
 // layers are left for the caller to download.
 import { readFile } from 'node:fs/promises';
+import type { Arch } from '../core/arch.ts';
 import { KubeseedError } from '../core/errors.ts';
+import { containerdName, formatReference, type ImageReference, parseReference } from '../core/image-reference.ts';
 import type { BlobCache } from './blob-cache.ts';
 import type { RegistryClient } from './registry/client.ts';
-import { type Descriptor, isManifestType } from './registry/documents.ts';
-import type { Arch } from '../core/arch.ts';
 import type { Platform } from './registry/documents.ts';
+import { type Descriptor, isManifestType } from './registry/documents.ts';
 import { describePlatform, platformMatches, selectManifest } from './registry/platform.ts';
-import { type ImageReference, containerdName, formatReference, parseReference } from '../core/image-reference.ts';
 
 export interface ImageContent {
   /** The reference as it was asked for. */

@@ -5,9 +5,9 @@
 // manifests name their registries themselves, so a mirror for those is a registry mirror
 // on the node (the bundle's runtime.registryMirrors), not a rewrite here.
 import { KubeseedError } from '../core/errors.ts';
-import { podNetworks } from '../templates/index.ts';
-import { DEFAULT_IMAGE_REPOSITORY, kubeadmImages } from '../core/kubernetes-versions.ts';
 import { parseReference } from '../core/image-reference.ts';
+import { DEFAULT_IMAGE_REPOSITORY, kubeadmImages } from '../core/kubernetes-versions.ts';
+import { podNetworks } from '../templates/index.ts';
 
 // kube-vip/kube-vip release v1.2.4, the newest seen (kube-vip/helm-charts PR #113 bumps the
 // chart to it, 2026-09-16; PR #112 had taken v1.2.3). Multi-arch: amd64, arm64, arm.

@@ -2,8 +2,8 @@
 // checked and rendered before the first `kubectl apply`, then each is applied until the
 // API server accepts it (it may still be starting, or a CRD not yet established).
 import { createHash } from 'node:crypto';
-import type { AddonRef } from '../../core/node-bundle.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import type { AddonRef } from '../../core/node-bundle.ts';
 import { Backoff } from '../backoff.ts';
 import { describeFailure, runCommand } from '../commands.ts';
 import { ADDONS_DIR, ADMIN_KUBECONFIG, TEMPLATES_DIR } from '../paths.ts';

@@ -3,10 +3,10 @@
 // later) and imported into the namespace the kubelet uses; then every image the node
 // will need must be there, or the phase stops with the list of what is missing.
 import { createHash } from 'node:crypto';
-import type { ImageArchive } from '../../core/node-bundle.ts';
 import { KubeseedError } from '../../core/errors.ts';
-import { missingImages, parseCtrImagesList } from '../image-completeness.ts';
+import type { ImageArchive } from '../../core/node-bundle.ts';
 import { mustRun } from '../commands.ts';
+import { missingImages, parseCtrImagesList } from '../image-completeness.ts';
 import { IMAGES_CONFIG_PATH, KUBEADM_CONFIG_PATH, OWNED_HEADER } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
 

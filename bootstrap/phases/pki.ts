@@ -1,7 +1,7 @@
 // Control planes get the 8 shared files before kubeadm runs: kubeadm reuses a CA it
 // finds instead of making a new one, so every control plane signs with the same CAs.
 // `kubeadm reset` deletes them, so the kubeadm phase puts them back before each try.
-import { isPrivateKeyFile, sharedPkiFiles, SHARED_PKI_FILES } from '../../core/node-bundle.ts';
+import { isPrivateKeyFile, SHARED_PKI_FILES, sharedPkiFiles } from '../../core/node-bundle.ts';
 import { PKI_DIR } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
 

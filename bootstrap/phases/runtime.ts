@@ -1,8 +1,8 @@
 // containerd with the systemd cgroup driver (what kubeadm configures the kubelet with)
 // and the sandbox image kubeadm expects, restarted and answering before kubeadm runs.
 import { KubeseedError } from '../../core/errors.ts';
-import { containerdConfig, hostsToml, mirrorCaPath, mirrorDir } from '../containerd-config.ts';
 import { mustRun } from '../commands.ts';
+import { containerdConfig, hostsToml, mirrorCaPath, mirrorDir } from '../containerd-config.ts';
 import { CONTAINERD_CONFIG_PATH } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
 

@@ -1,6 +1,6 @@
 // k8s.io/component-base types shared by the kubelet's and kube-proxy's config; unchanged
 // from v0.31.0 to v0.36.0.
-import { bool, durationOrNanos, float, int, listOf, object, quantity, str, type Shape } from './schema.ts';
+import { bool, durationOrNanos, float, int, listOf, object, quantity, type Shape, str } from './schema.ts';
 import { COMPONENT_BASE_CONFIG_TYPES, LOGS_V1_TYPES, TRACING_V1_TYPES } from './upstream.ts';
 
 const outputRouting = (goType: string) =>

@@ -1,5 +1,5 @@
 // The k8s.io/api/core/v1 types that kubeadm and the kubelet embed in their config.
-import { bool, listOf, object, quantity, str, time, versioned, type Shape } from './schema.ts';
+import { bool, listOf, object, quantity, type Shape, str, time, versioned } from './schema.ts';
 import { CORE_V1_TYPES } from './upstream.ts';
 
 /** corev1.Taint. */

@@ -1,10 +1,10 @@
 // The document types a kubeadm --config file may hold, per supported minor, and the check
 // every rendered document passes: what kubeadm's strict decoder (kubeadm config validate,
 // cmd/kubeadm/app/util/config/strict) and the kubelet's and kube-proxy's would report.
-import { KUBEADM_API_VERSION, KUBELET_API_VERSION, KUBE_PROXY_API_VERSION } from './api-versions.ts';
-import { KUBELET_CONFIGURATION } from './kubelet-config-schema.ts';
+import { KUBE_PROXY_API_VERSION, KUBEADM_API_VERSION, KUBELET_API_VERSION } from './api-versions.ts';
 import { KUBE_PROXY_CONFIGURATION } from './kube-proxy-config-schema.ts';
-import { checkValue, isMapping, object, provenance, str, type FieldProvenance, type ObjectShape } from './schema.ts';
+import { KUBELET_CONFIGURATION } from './kubelet-config-schema.ts';
+import { checkValue, type FieldProvenance, isMapping, type ObjectShape, object, provenance, str } from './schema.ts';
 import type { Minor } from './upstream.ts';
 import {
   CLUSTER_CONFIGURATION,

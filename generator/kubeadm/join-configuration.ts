@@ -1,5 +1,5 @@
 // JoinConfiguration for every node but the first: token discovery pinned to the cluster CA.
-import { formatEndpoint, type ClusterSpec, type NodeSpec } from '../spec/types.ts';
+import { type ClusterSpec, formatEndpoint, type NodeSpec } from '../spec/types.ts';
 import { KUBEADM_API_VERSION } from './api-versions.ts';
 import { localAPIEndpoint } from './local-api-endpoint.ts';
 import { isControlPlane, nodeRegistration } from './node-registration.ts';

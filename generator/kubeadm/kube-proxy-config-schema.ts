@@ -3,7 +3,7 @@
 // serviceProxyName and nftables.tableName, once listed here, are fields of no tag: kube-proxy
 // would decode them leniently and drop them.
 import { clientConnection, logging } from './component-base-schema.ts';
-import { bool, duration, int, listOf, mapOf, object, str, type ObjectShape } from './schema.ts';
+import { bool, duration, int, listOf, mapOf, type ObjectShape, object, str } from './schema.ts';
 import { KUBE_PROXY_V1ALPHA1_TYPES as TYPES } from './upstream.ts';
 
 export const KUBE_PROXY_CONFIGURATION: ObjectShape = object('KubeProxyConfiguration', TYPES, {

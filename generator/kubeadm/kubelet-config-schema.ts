@@ -11,12 +11,12 @@ import {
   int,
   listOf,
   mapOf,
+  type ObjectShape,
   object,
   quantity,
+  type Shape,
   str,
   versioned,
-  type ObjectShape,
-  type Shape,
 } from './schema.ts';
 import { KUBELET_V1BETA1_TYPES as TYPES } from './upstream.ts';
 

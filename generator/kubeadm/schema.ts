@@ -3,7 +3,7 @@
 // added a field or value, and a checker that walks a parsed document against such a
 // description the way a strict Go decoder would for one minor: unknown fields (including
 // one a later minor adds), wrong types, and values the field's Go type refuses to decode.
-import { type Minor, type UpstreamFile, cite, compareMinors } from './upstream.ts';
+import { cite, compareMinors, type Minor, type UpstreamFile } from './upstream.ts';
 
 /** When a field or value exists, and what says so when it is not there from the start. */
 export interface Versioned {

@@ -8,16 +8,16 @@ import { KUBEADM_FEATURE_GATES } from './feature-gates.ts';
 import {
   bool,
   duration,
+  type Fields,
   int,
   listOf,
   mapOf,
+  type ObjectShape,
   object,
   str,
   time,
   token,
   versioned,
-  type Fields,
-  type ObjectShape,
 } from './schema.ts';
 import { BOOTSTRAP_TOKEN_V1_TYPES, KUBEADM_V1BETA4_TYPES as TYPES } from './upstream.ts';
 

@@ -4,8 +4,8 @@
 // seed or card always matches what generate reported.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KubeseedError } from '../../core/errors.ts';
 import type { Arch } from '../../core/arch.ts';
+import { KubeseedError } from '../../core/errors.ts';
 import type { Carrier } from '../spec/types.ts';
 
 export const NOCLOUD_FILES = ['user-data', 'meta-data', 'network-config'] as const;

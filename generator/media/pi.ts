@@ -9,7 +9,7 @@ import { KubeseedError } from '../../core/errors.ts';
 import { FatImage } from './fat-image.ts';
 import { NOCLOUD_FILES, type NodeOutputs } from './node-outputs.ts';
 import { fatPartitions } from './partition-table.ts';
-import { NO_PROGRESS, stepProgress, type Progress, type ProgressStream } from './progress.ts';
+import { NO_PROGRESS, type Progress, type ProgressStream, stepProgress } from './progress.ts';
 
 export const BOOT_LABELS = ['system-boot', 'bootfs'] as const;
 export const MEMORY_CGROUP_FLAGS = ['cgroup_enable=memory', 'cgroup_memory=1'] as const;

@@ -1,6 +1,6 @@
 // kubeadm's encryptionAlgorithm values mapped onto WebCrypto. One algorithm covers every
 // key of a cluster (CAs, service-account key, admin), as kubeadm's does.
-import { webcrypto, type KeyObject } from 'node:crypto';
+import { type KeyObject, webcrypto } from 'node:crypto';
 import type { KeyAlgorithm } from '../spec/types.ts';
 import { x509 } from './x509.ts';
 

@@ -2,8 +2,8 @@
 // user: subject O then CN (pkix.Name order), critical CA:FALSE, clientAuth, and an
 // AuthorityKeyId pointing at the signing CA.
 import type { KeyAlgorithm } from '../spec/types.ts';
-import type { CertificateAuthority } from './ca.ts';
 import { keyUsages, signingAlgorithm } from './algorithms.ts';
+import type { CertificateAuthority } from './ca.ts';
 import { certificatePem, privateKeyPem } from './pem.ts';
 import { randomSerialNumber } from './serial.ts';
 import type { PemPair } from './types.ts';

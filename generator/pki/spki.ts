@@ -1,6 +1,6 @@
 // The SubjectPublicKeyInfo of a certificate, as raw bytes: what kubeadm pins a CA by and
 // what key identifiers are hashed from.
-import { children, readElement, type DerElement } from './der.ts';
+import { children, type DerElement, readElement } from './der.ts';
 
 const CONTEXT_TAG_0 = 0xa0;
 

@@ -1,30 +1,30 @@
 // Loads cluster.yaml: parses with positions, checks every field, applies defaults, and
 // reports all problems together, each with its field path and line:column.
 import { isIP } from 'node:net';
-import { LineCounter, isCollection, parseDocument, type Document } from 'yaml';
+import { type Document, isCollection, LineCounter, parseDocument } from 'yaml';
 import { ARCHES, type Arch } from '../../core/arch.ts';
 import { KubeseedError } from '../../core/errors.ts';
-import { Cursor, ProblemSink, yamlProblems, type Locate } from '../../core/fields.ts';
+import { Cursor, type Locate, ProblemSink, yamlProblems } from '../../core/fields.ts';
 import { SUPPORTED_MINORS } from '../../core/kubernetes-versions.ts';
-import { contains, overlaps, parseCidr, type Cidr } from './cidr.ts';
+import { type Cidr, contains, overlaps, parseCidr } from './cidr.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
 import { kubeletLabelProblem, labelValueProblem, qualifiedNameProblem } from './labels.ts';
 import { POD_NETWORKS, podSubnetProblems } from './pod-networks.ts';
 import {
   CARRIERS,
-  KEY_ALGORITHMS,
-  NODE_ROLES,
-  SPEC_API_VERSION,
-  SPEC_KIND,
-  TAINT_EFFECTS,
   type ClusterSpec,
   type Endpoint,
   type ImageArchiveSpec,
-  type RegistryMirrorSpec,
+  KEY_ALGORITHMS,
   type KeyAlgorithm,
+  NODE_ROLES,
   type NodeNetwork,
   type NodeSpec,
+  type RegistryMirrorSpec,
   type RemoteFile,
+  SPEC_API_VERSION,
+  SPEC_KIND,
+  TAINT_EFFECTS,
   type Taint,
 } from './types.ts';
 

@@ -8,7 +8,7 @@ import { KubeseedError } from '../../core/errors.ts';
 import { createClusterPki } from '../pki/cluster-pki.ts';
 import type { ClusterPki } from '../pki/types.ts';
 import type { ClusterSpec, KeyAlgorithm } from '../spec/types.ts';
-import { formatBootstrapToken, generateBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
+import { type BootstrapToken, formatBootstrapToken, generateBootstrapToken } from '../tokens/bootstrap-token.ts';
 import { pkiFromFiles, pkiToFiles, STATE_DIRS, STATE_FILES, type StateFiles } from './layout.ts';
 import { renderMetadata } from './metadata.ts';
 import { makePrivateDir, writeNewPrivateFile } from './private-files.ts';

@@ -1,12 +1,12 @@
 // Checks that a complete state directory still describes one consistent cluster before
 // any of it is reused: a wrong or mismatched CA would only show much later, as nodes that
 // cannot join or certificates nobody trusts.
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { Problem } from '../../core/errors.ts';
 import { keyAlgorithmOf } from '../pki/algorithms.ts';
 import type { ClusterSpec } from '../spec/types.ts';
-import { parseBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
+import { type BootstrapToken, parseBootstrapToken } from '../tokens/bootstrap-token.ts';
 import type { StateFile, StateFiles } from './layout.ts';
 import { parseMetadata, type StateMetadata } from './metadata.ts';
 

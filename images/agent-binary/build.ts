@@ -1,16 +1,16 @@
 // Builds dist/: the agent script, one single-file kubeseed-boot per architecture and SHA256SUMS.
 // The same inputs give the same bytes; a record of the inputs lets tests reuse a build.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { atomicWrite, renameDurably } from '../../core/atomic-write.ts';
-import { createRequire } from 'node:module';
 import { KubeseedError } from '../../core/errors.ts';
 import { baseNodePins, baseNodeTarball, extractNode } from './node-base.ts';
 import { defaultEntry, defaultOutDir, nodeCacheDir, SCRIPT_NAME, shippedScript } from './paths.ts';
 import { injectSeaBlob, makeSeaBlob } from './sea.ts';
-import { AGENT_ARCHES, agentBinaryName, hostArch, type AgentArch } from './targets.ts';
+import { AGENT_ARCHES, type AgentArch, agentBinaryName, hostArch } from './targets.ts';
 
 export const SUMS_NAME = 'SHA256SUMS';
 const INPUTS_NAME = '.kubeseed-boot.inputs';

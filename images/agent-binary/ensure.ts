@@ -1,7 +1,7 @@
 // For tests and benchmarks: a built kubeseed-boot, reusing dist/ when its inputs are
 // unchanged (a full build takes tens of seconds; checking takes well under one).
-import { buildAgent, type AgentBuild } from './build.ts';
-import { hostArch, type AgentArch } from './targets.ts';
+import { type AgentBuild, buildAgent } from './build.ts';
+import { type AgentArch, hostArch } from './targets.ts';
 
 let pending: Promise<AgentBuild> | undefined;
 

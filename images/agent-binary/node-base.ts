@@ -8,7 +8,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeseedError } from '../../core/errors.ts';
 import { runCommand } from './command.ts';
-import { TARGETS, type AgentArch } from './targets.ts';
+import { type AgentArch, TARGETS } from './targets.ts';
 
 /**
  * Node 20 reached end of life on 2026-04-30; 24.x is maintained LTS. Must be the same

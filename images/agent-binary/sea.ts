@@ -1,10 +1,11 @@
 // Node's single executable application recipe: a blob made from the agent script, injected into
 // a copy of the stock node binary.
-import { createRequire } from 'node:module';
+
 import { copyFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runCommand } from './command.ts';
-import { TARGETS, type AgentArch } from './targets.ts';
+import { type AgentArch, TARGETS } from './targets.ts';
 
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const BLOB_NAME = 'sea-prep.blob';

@@ -12,6 +12,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renameDurably } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import { apiHost, type ImageReference } from '../../core/image-reference.ts';
 import { fetchToken, parseChallenge, pullScope } from './auth.ts';
 import {
   ACCEPTED_MANIFEST_TYPES,
@@ -20,7 +21,6 @@ import {
   MAX_MANIFEST_BYTES,
   parseImageDocument,
 } from './documents.ts';
-import { type ImageReference, apiHost } from '../../core/image-reference.ts';
 
 export interface RegistryClientOptions {
   /** Let registries that do not speak TLS be reached over plain HTTP (a local mirror). */

@@ -1,14 +1,16 @@
 // A join waits for the API server, as long as it takes, and only a TLS handshake verified
 // with the cluster CA counts as "up".
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { NodeHost } from '../../bootstrap/node-host.ts';
 import {
   cleanup,
   commands,
   exists,
+  type Fixture,
   file,
   findCall,
   freePort,
@@ -19,7 +21,6 @@ import {
   startApiServer,
   state,
   waitFor,
-  type Fixture,
 } from './helpers.ts';
 
 const test = suite('agent: waiting for the API server');

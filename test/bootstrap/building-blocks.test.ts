@@ -10,7 +10,7 @@ import { isConfigError } from '../../bootstrap/kubeadm-failure.ts';
 import { redact } from '../../bootstrap/redact.ts';
 import { renderTemplate } from '../../bootstrap/template.ts';
 import { KubeseedError } from '../../core/errors.ts';
-import { FSTAB, cleanup, makeBundle, makePki } from './helpers.ts';
+import { cleanup, FSTAB, makeBundle, makePki } from './helpers.ts';
 
 const test = suite('agent: building blocks');
 test.after(cleanup);

@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
 import {
   CapturingHost,
-  FSTAB,
   cleanup,
   commands,
   exists,
+  FSTAB,
   file,
   makeBundle,
   makeFixture,

@@ -10,6 +10,7 @@ import {
   commands,
   control,
   exists,
+  type Fixture,
   file,
   isHanging,
   killGroup,
@@ -22,7 +23,6 @@ import {
   startApiServer,
   state,
   waitFor,
-  type Fixture,
 } from './helpers.ts';
 
 const test = suite('agent: crash safety');

@@ -6,10 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   ARCHIVE_PATH,
-  FSTAB,
   cleanup,
   commands,
   exists,
+  type Fixture,
+  FSTAB,
   file,
   findCall,
   makeBundle,
@@ -20,7 +21,6 @@ import {
   SANDBOX_IMAGE,
   startApiServer,
   state,
-  type Fixture,
 } from './helpers.ts';
 
 const test = suite('agent: full run');

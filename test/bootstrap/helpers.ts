@@ -2,7 +2,7 @@
 // configuration rendered by the generator), a temporary root that looks like a fresh machine
 // with a stand-in kubeadm package installed, and the real agent started as a child process
 // with the stand-in executables (test/stand-ins) first on PATH.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import {
   chmodSync,
@@ -20,14 +20,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { NodeHost } from '../../bootstrap/node-host.ts';
 import {
+  type BootstrapRole,
   BUNDLE_API_VERSION,
   BUNDLE_KIND,
-  renderBundle,
-  type BootstrapRole,
   type NodeBundle,
+  renderBundle,
 } from '../../core/node-bundle.ts';
-import { NodeHost } from '../../bootstrap/node-host.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';

@@ -1,8 +1,9 @@
 // An invalid bundle never half-applies: the agent exits non-zero, names every problem,
 // runs no command and writes nothing under the root, not even its state or log file.
-import { stringify } from 'yaml';
+
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { stringify } from 'yaml';
 import { cleanup, commands, makeBundle, makeFixture, runAgent, snapshot } from './helpers.ts';
 
 const test = suite('agent: invalid bundle');

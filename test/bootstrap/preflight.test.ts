@@ -8,13 +8,13 @@ import { notBefore } from '../../bootstrap/clock.ts';
 import {
   CapturingHost,
   cleanup,
+  type Fixture,
+  type MachineOptions,
   makeBundle,
   makeFixture,
   makePki,
   state,
   tempDir,
-  type Fixture,
-  type MachineOptions,
 } from './helpers.ts';
 
 const test = suite('agent: preflight');

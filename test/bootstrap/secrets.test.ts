@@ -2,7 +2,7 @@
 // output or in an error — even when kubeadm and kubectl echo them on stderr.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TOKEN, cleanup, control, file, makeBundle, makeFixture, makePki, runAgent } from './helpers.ts';
+import { cleanup, control, file, makeBundle, makeFixture, makePki, runAgent, TOKEN } from './helpers.ts';
 
 const test = suite('agent: secrets stay out of logs');
 test.after(cleanup);

@@ -10,17 +10,17 @@ import {
   ADDON_IMAGE,
   ARCHIVE_PATH,
   CapturingHost,
-  SOCKET,
-  TEMPLATE_PATH,
   cleanup,
   commands,
   control,
   exists,
+  type Fixture,
   makeBundle,
   makeFixture,
+  SOCKET,
   sha256,
   state,
-  type Fixture,
+  TEMPLATE_PATH,
 } from './helpers.ts';
 
 const test = suite('agent: verification before use');

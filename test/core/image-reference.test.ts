@@ -1,10 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../core/errors.ts';
+import { apiHost, containerdName, formatReference, parseReference } from '../../core/image-reference.ts';
 import { parseChallenge } from '../../images/registry/auth.ts';
 import { parseImageDocument } from '../../images/registry/documents.ts';
 import { parseArches, platformMatches, selectManifest } from '../../images/registry/platform.ts';
-import { apiHost, containerdName, formatReference, parseReference } from '../../core/image-reference.ts';
 
 const references = suite('image references, challenges, platforms');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../core/errors.ts';
-import { SUPPORTED_MINORS, kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
+import { kubeadmImages, SUPPORTED_MINORS, sandboxImage } from '../../core/kubernetes-versions.ts';
 import { releasesWithFacts, upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 
 const versions = suite('kubernetes versions');

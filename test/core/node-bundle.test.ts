@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
-import { parseBundle, renderBundle, sharedPkiFiles, type NodeBundle, type PkiFile } from '../../core/node-bundle.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import { type NodeBundle, type PkiFile, parseBundle, renderBundle, sharedPkiFiles } from '../../core/node-bundle.ts';
 import { bundledPkiFiles } from '../../generator/node-bundle.ts';
 import { createClusterPki } from '../../generator/pki/cluster-pki.ts';
 import type { ClusterPki } from '../../generator/pki/types.ts';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBundle, type BootstrapRole, type NodeBundle } from '../../core/node-bundle.ts';
+import { type BootstrapRole, type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
 import { runCliProcess } from '../helpers/run-cli.ts';
 import { E2E_KUBERNETES_VERSION } from './rootfs.ts';
 

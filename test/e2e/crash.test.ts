@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { E2eCluster } from './cluster.ts';
-import { collectedResults, StandinLog, type GuestResults } from './guest-results.ts';
+import { collectedResults, type GuestResults, StandinLog } from './guest-results.ts';
 import { bootNspawn } from './nspawn.ts';
 import { e2eImage } from './rootfs.ts';
 import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';

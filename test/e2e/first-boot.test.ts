@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { E2eCluster } from './cluster.ts';
-import { collectedResults, UNIT_STARTED, UNIT_STARTING, type GuestResults } from './guest-results.ts';
+import { collectedResults, type GuestResults, UNIT_STARTED, UNIT_STARTING } from './guest-results.ts';
 import { bootNspawn } from './nspawn.ts';
 import { e2eImage } from './rootfs.ts';
 import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';

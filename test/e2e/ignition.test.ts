@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { agentBinaryPath } from '../../images/agent-binary/ensure.ts';
 import { E2eCluster, type E2eNode } from './cluster.ts';
 import { exec } from './exec.ts';
-import { collectedResults, UNIT_STARTED, UNIT_STARTING, type GuestResults } from './guest-results.ts';
+import { collectedResults, type GuestResults, UNIT_STARTED, UNIT_STARTING } from './guest-results.ts';
 import { bootNspawn } from './nspawn.ts';
 import { E2E_KUBERNETES_VERSION, e2eImage } from './rootfs.ts';
 import { cannotBoot, IGNITION, NSPAWN_TOOLS } from './tools.ts';

@@ -1,7 +1,7 @@
 // A booted test machine (systemd-nspawn container or qemu VM) as a child process: its
 // console goes to a file, a time limit cuts its power, and so does this process exiting
 // or being interrupted, so no machine outlives the test run.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
 export interface BootResult {

@@ -8,12 +8,12 @@
 // .cache/e2e: the Debian base, keyed by what mmdebstrap is asked for (a minute or two,
 // cold), and the image on top, keyed by every file that goes into it (seconds), so a new
 // agent binary does not fetch Debian again.
-import { copyFile, chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentBinaryPath } from '../../images/agent-binary/ensure.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
-import { InputHash, REPO, cached } from './cache.ts';
+import { cached, InputHash, REPO } from './cache.ts';
 import { exec } from './exec.ts';
 
 const SUITE = 'bookworm';

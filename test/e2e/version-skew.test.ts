@@ -4,7 +4,7 @@
 // finds the skew at boot and nothing is installed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2eCluster, clusterSpec } from './cluster.ts';
+import { clusterSpec, E2eCluster } from './cluster.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
 import { bootNspawn } from './nspawn.ts';
 import { E2E_KUBERNETES_VERSION, e2eImage } from './rootfs.ts';

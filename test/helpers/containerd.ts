@@ -2,11 +2,11 @@
 // plugins an image import needs (no CRI, no remote snapshotters, nothing under /opt), driven
 // with `ctr --address`. It never touches the host's containerd.
 import { execFile } from 'node:child_process';
-import { startDaemon } from './daemon.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startDaemon } from './daemon.ts';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 // Daemons the tests start (a registry, containerd) must never outlive the test process,
 // even when it dies without running its after-hooks.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 
 export interface Daemon {
   child: ChildProcess;

@@ -3,7 +3,7 @@
 // images go in with skopeo. Also a small proxy that stands in front of it on loopback to
 // count requests, demand token auth, or corrupt one blob on the way.
 import { type ChildProcess, execFile } from 'node:child_process';
-import { startDaemon } from './daemon.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   request as httpRequest,
@@ -11,11 +11,11 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startDaemon } from './daemon.ts';
 
 const run = promisify(execFile);
 

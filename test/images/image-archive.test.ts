@@ -11,16 +11,16 @@ import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { missingImages, parseCtrImagesList } from '../../bootstrap/image-completeness.ts';
 import { temporaryPath } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { archiveImages } from '../../images/image-archive.ts';
-import { missingImages, parseCtrImagesList } from '../../bootstrap/image-completeness.ts';
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME } from '../../images/oci-archive.ts';
 import { RegistryClient } from '../../images/registry/client.ts';
-import { type TestContainerd, startContainerd } from '../helpers/containerd.ts';
-import { type TestRegistry, pushLayout, startProxy, startRegistry } from '../helpers/registry.ts';
+import { startContainerd, type TestContainerd } from '../helpers/containerd.ts';
+import { pushLayout, startProxy, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { runCliOk, runCliRefused } from '../helpers/run-cli.ts';
-import { type LayoutImage, buildTestImages, expectedBlobs } from '../helpers/test-images.ts';
+import { buildTestImages, expectedBlobs, type LayoutImage } from '../helpers/test-images.ts';
 
 const run = promisify(execFile);
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../core/errors.ts';
-import { KUBE_VIP_IMAGE, imageList } from '../../images/image-list.ts';
-import { kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
 import { parseReference } from '../../core/image-reference.ts';
+import { kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
+import { imageList, KUBE_VIP_IMAGE } from '../../images/image-list.ts';
 import { podNetworks } from '../../templates/index.ts';
 
 const list = suite('image list');

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, stringify } from 'yaml';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
-import { MINORS, compareMinors } from '../../generator/kubeadm/upstream.ts';
+import { compareMinors, MINORS } from '../../generator/kubeadm/upstream.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { releasesWithFacts, upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 import { kubeadmChecker } from './strict-kubeadm/bundle.ts';

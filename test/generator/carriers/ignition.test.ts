@@ -18,18 +18,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUNDLE_PATH, parseBundle } from '../../../core/node-bundle.ts';
 import { KubeseedError } from '../../../core/errors.ts';
+import { BUNDLE_PATH, parseBundle } from '../../../core/node-bundle.ts';
 import {
   AGENT_PATH,
+  type IgnitionInput,
+  renderIgnition,
   SYSEXT_IMAGE_PATH,
   SYSEXT_LINK_PATH,
-  renderIgnition,
   unitForOptBin,
-  type IgnitionInput,
 } from '../../../generator/carriers/ignition.ts';
 import type { RemoteFile } from '../../../generator/spec/types.ts';
-import { generateOut, type GeneratedOut } from '../../helpers/generated-out.ts';
+import { type GeneratedOut, generateOut } from '../../helpers/generated-out.ts';
 
 const IGNITION = '/usr/lib/dracut/modules.d/30ignition/ignition';
 const UNIT = readFileSync(new URL('../../../templates/kubeseed-boot.service', import.meta.url), 'utf8');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { KubeseedError } from '../../../core/errors.ts';
 import { networkConfig, nocloudMetaData } from '../../../generator/carriers/nocloud.ts';
 import type { NodeSpec } from '../../../generator/spec/types.ts';
-import { readNocloudSeed, type NocloudSeed } from '../../helpers/nocloud.ts';
+import { type NocloudSeed, readNocloudSeed } from '../../helpers/nocloud.ts';
 
 function node(fields: Partial<NodeSpec> = {}): NodeSpec {
   return {

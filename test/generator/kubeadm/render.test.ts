@@ -3,9 +3,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
 import { KubeseedError } from '../../../core/errors.ts';
-import { renderKubeadmConfig } from '../../../generator/kubeadm/render.ts';
 import { checkDocument, documentProvenance } from '../../../generator/kubeadm/documents.ts';
-import { MINORS, compareMinors, type Minor } from '../../../generator/kubeadm/upstream.ts';
+import { renderKubeadmConfig } from '../../../generator/kubeadm/render.ts';
+import { compareMinors, MINORS, type Minor } from '../../../generator/kubeadm/upstream.ts';
 import type { ClusterSpec, NodeSpec } from '../../../generator/spec/types.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered YAML documents are walked by field name in assertions

@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../../core/errors.ts';
-import { writeIso9660, type IsoFile } from '../../../generator/media/iso9660.ts';
+import { type IsoFile, writeIso9660 } from '../../../generator/media/iso9660.ts';
 
 const SEED: IsoFile[] = [
   { name: 'user-data', content: Buffer.from('#cloud-config\nhostname: w-1\n') },

@@ -3,9 +3,9 @@ import {
   closeSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
-  readdirSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { withMemoryCgroup } from '../../../generator/media/pi.ts';
 import { stepProgress } from '../../../generator/media/progress.ts';
 import { cloudInitSchema, decodeUserData } from '../../helpers/cloud-init.ts';
-import { generateOut, type GeneratedOut } from '../../helpers/generated-out.ts';
+import { type GeneratedOut, generateOut } from '../../helpers/generated-out.ts';
 import { readNocloudSeed } from '../../helpers/nocloud.ts';
 import { runCliOk, runCliRefused } from '../../helpers/run-cli.ts';
 

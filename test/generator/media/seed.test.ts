@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cloudInitSchema, decodeUserData } from '../../helpers/cloud-init.ts';
-import { generateOut, type GeneratedOut } from '../../helpers/generated-out.ts';
+import { type GeneratedOut, generateOut } from '../../helpers/generated-out.ts';
 import { readNocloudSeed } from '../../helpers/nocloud.ts';
 import { runCli, runCliOk, runCliRefused } from '../../helpers/run-cli.ts';
 

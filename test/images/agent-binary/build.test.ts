@@ -8,9 +8,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentBuild } from '../../../images/agent-binary/build.ts';
 import { SUMS_NAME } from '../../../images/agent-binary/build.ts';
-import { loaderProblems } from '../../../images/agent-binary/script.ts';
 import { ensureAgentBuild } from '../../../images/agent-binary/ensure.ts';
-import { AGENT_ARCHES, TARGETS, invocation, type AgentArch } from '../../../images/agent-binary/targets.ts';
+import { loaderProblems } from '../../../images/agent-binary/script.ts';
+import { AGENT_ARCHES, type AgentArch, invocation, TARGETS } from '../../../images/agent-binary/targets.ts';
 import { sha256Hex } from '../../../templates/index.ts';
 import { cleanup, commands, makeBundle, makeFixture, state } from '../../bootstrap/helpers.ts';
 

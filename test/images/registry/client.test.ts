@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../../core/errors.ts';
-import { RegistryClient } from '../../../images/registry/client.ts';
 import { parseReference } from '../../../core/image-reference.ts';
+import { RegistryClient } from '../../../images/registry/client.ts';
 
 const client = suite('registry client');
 

@@ -1,7 +1,7 @@
 // The strict stand-in kubeadm's checker as one JavaScript file (esbuild, yaml inlined), so
 // the very same code runs on the test machine (agent tests) and inside the e2e guests, whose
 // Debian has Node.js from its own nodejs package and nothing from npm.
-import { renameSync, mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
