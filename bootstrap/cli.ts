@@ -43,7 +43,8 @@ function program(host: Host, logger: Logger): Command {
     .description('bootstraps this machine as a node of a kubeseed cluster, from the node bundle its carrier wrote')
     .version(`kubeseed-boot ${AGENT_VERSION}`, '--version', 'print the version')
     .option('--bundle <path>', 'the node bundle (absolute path)', absolutePath, BUNDLE_PATH)
-    .helpCommand('help [command]', 'show the help of a command');
+    .helpCommand('help [command]', 'show the help of a command')
+    .configureHelp({ showGlobalOptions: true });
   const bundlePath = () => root.opts<{ bundle: string }>().bundle;
   const runner = new Runner(PHASES, async () => {
     const journal = await StateJournal.open(host);
@@ -54,8 +55,8 @@ function program(host: Host, logger: Logger): Command {
   root
     .command('run')
     .description('run every phase not done yet (the systemd unit runs this)')
-    .option('--skip-phases <names>', `phases not to run, comma-separated (${PHASE_NAMES})`, phaseList, [])
-    .action(async (options: { skipPhases: string[] }) => {
+    .option('--skip-phases <names>', `phases not to run, comma-separated (${PHASE_NAMES})`, phaseList)
+    .action(async (options: { skipPhases?: string[] }) => {
       const journal = await StateJournal.open(host);
       // Only a finish recorded done: a crash inside finish leaves it running, and the walk repairs that.
       if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
@@ -68,7 +69,7 @@ function program(host: Host, logger: Logger): Command {
         );
         return;
       }
-      await runner.run({ skip: options.skipPhases });
+      await runner.run({ skip: options.skipPhases ?? [] });
     });
 
   root
@@ -80,8 +81,12 @@ function program(host: Host, logger: Logger): Command {
 
   root
     .command('phase')
-    .description(`run one phase (${PHASE_NAMES}); one that is done only with --force`)
+    .description('run one phase; one that is done only with --force')
     .argument('<name>', 'the phase')
+    .addHelpText(
+      'after',
+      `\nPhases, in the order \`run\` walks them:\n${PHASES.map((phase) => `  ${phase.name.padEnd(10)} ${phase.summary}`).join('\n')}`,
+    )
     .option('--force', 'run it even when it is done and its effects are in place')
     .action(async (name: string, options: { force?: boolean }) => {
       await runner.run({ only: name, force: options.force ?? false });
