@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import type { NodeBundle } from '../core/node-bundle.ts';
-import { isRecord } from '../core/fields.ts';
+import { isRecord } from '../core/schema.ts';
 
 function hasIpv6(value: unknown): boolean {
   return typeof value === 'string' && value.split(',').some((part) => isIP(part.trim().split('/')[0] ?? '') === 6);

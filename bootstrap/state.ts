@@ -3,7 +3,7 @@
 // Nothing is written before recording starts (a valid bundle).
 import { KubeseedError } from '../core/errors.ts';
 import type { Host } from './host.ts';
-import { isRecord } from '../core/fields.ts';
+import { isRecord } from '../core/schema.ts';
 import { STATE_PATH } from './paths.ts';
 import { redact } from './redact.ts';
 

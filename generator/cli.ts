@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { KubeseedError, formatError } from '../core/errors.ts';
+import { KubeseedError, formatError, formatProblem, type Problem } from '../core/errors.ts';
 import { PLATFORMS, findPlatform } from './carriers/size-budgets.ts';
 import { IMAGES_USAGE, imagesCommand } from '../images/archive-command.ts';
 import { generate } from './generate.ts';
@@ -51,7 +51,7 @@ async function readSpec(file: string) {
     throw new KubeseedError('io', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   try {
-    return loadSpec(text);
+    return loadSpec(text, file);
   } catch (error) {
     if (error instanceof KubeseedError)
       throw new KubeseedError(error.code, `${file}: ${error.message}`, error.problems);
@@ -59,8 +59,8 @@ async function readSpec(file: string) {
   }
 }
 
-function printWarnings(warnings: readonly string[]): void {
-  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+function printWarnings(warnings: readonly Problem[]): void {
+  for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
 }
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {

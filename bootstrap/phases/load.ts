@@ -16,7 +16,7 @@ export const load: Phase = {
         `no node bundle at ${path}: the machine's carrier (cloud-init, Ignition, seed ISO) writes it; pass --bundle PATH to read another file`,
       );
     }
-    const bundle = parseBundle(text);
+    const bundle = parseBundle(text, path);
     await ctx.agent.useBundle(bundle);
     const mode = (await ctx.host.stat(path))?.mode ?? 0;
     if (mode & 0o077)

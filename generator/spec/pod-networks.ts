@@ -3,8 +3,7 @@
 // by default, at most 16 bits between cluster and node masks); flannel's kube subnet
 // manager then uses each node's podCIDR.
 import { podNetworks } from '../../templates/index.ts';
-import type { Cidr, Family } from './cidr.ts';
-import { blocksOf } from './cidr.ts';
+import { blocksOf, type Cidr, type Family } from '../../core/cidr.ts';
 
 export const NODE_MASK: Record<Family, number> = { 4: 24, 6: 64 };
 const MAX_MASK_DIFFERENCE = 16;
