@@ -27,7 +27,7 @@ export type ErrorCode =
   | 'command-failed'
   /** This machine cannot become the node its bundle describes. */
   | 'preflight'
-  /** Outputs do not fit a platform's limits. */
+  /** An output does not fit a limit: a platform's user-data size, a file system's file size. */
   | 'size'
   /** A bug in kubeseed: an invariant its own code should keep did not hold. */
   | 'internal';

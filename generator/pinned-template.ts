@@ -8,7 +8,7 @@ export function readPinnedTemplate(entry: TemplateFile): string {
   const text = readFileSync(new URL(`../templates/${entry.file}`, import.meta.url), 'utf8');
   if (sha256Hex(text) !== entry.sha256) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `templates/${entry.file} does not match its sha256 in templates/index.json; reinstall kubeseed`,
     );
   }

@@ -84,7 +84,10 @@ function parseOptions(argv: string[]): Options | undefined {
 async function checkRoot(root: string): Promise<void> {
   const etc = await stat(join(root, 'etc')).catch(() => undefined);
   if (!etc?.isDirectory())
-    throw new KubeseedError('io', `${root} has no etc/ directory: --root must be the image's root filesystem`);
+    throw new KubeseedError(
+      'invalid-input',
+      `${root} has no etc/ directory: --root must be the image's root filesystem`,
+    );
 }
 
 async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
@@ -101,7 +104,7 @@ async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
   const isElf = header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   if (!isElf || header.readUInt16LE(18) !== ELF_MACHINES[arch]) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${binary} is not a Linux ${arch} executable; pass the binary built for --arch ${arch}`,
     );
   }
@@ -111,7 +114,7 @@ function checkTemplates(): void {
   const { ok, mismatches } = templateSha256Ok(TEMPLATES_SOURCE);
   if (ok) return;
   throw new KubeseedError(
-    'io',
+    'integrity',
     `templates/ does not match templates/index.json; restore these files from the repository`,
     mismatches.map((mismatch) => ({
       path: mismatch.key,
@@ -153,7 +156,7 @@ async function installArchive(root: string, archive: string): Promise<void> {
   const actual = await sha256Of(join(root, path));
   if (recorded !== undefined && recorded !== actual) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `${path} has sha256 ${actual}, but ${archive}.sha256 says ${recorded}: the archive is damaged`,
     );
   }

@@ -179,13 +179,13 @@ piSuite('a 32-bit image is refused before anything is written', async () => {
   const image = piImage(PIOS_32);
   await rejects(
     ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
-    'io',
+    'unsupported',
     /partition 1 \(bootfs\) is a 32-bit \(armhf\) image: it has kernel\.img, kernel7\.img, kernel7l\.img; kubeseed needs a 64-bit \(arm64\) image/,
   );
   const noFlag = piImage({ ...PIOS, files: { ...PIOS.files, 'config.txt': PIOS32_CONFIG } });
   await rejects(
     ['pi', '--node', 'pi-1', '--image', noFlag, '--from', generated.out],
-    'io',
+    'unsupported',
     /is a 32-bit \(armhf\) image: config\.txt does not set arm_64bit=1/,
   );
   const names = execFileSync('mdir', ['-b', '-i', `${image}@@${BOOT_OFFSET}`, '::'], { env: MTOOLS, encoding: 'utf8' });
@@ -212,14 +212,14 @@ piSuite('an image without a Pi boot partition, or still compressed, says what it
   const other = piImage({ ...UBUNTU, label: 'BOOT' });
   await rejects(
     ['pi', '--node', 'pi-1', '--image', other, '--from', generated.out],
-    'io',
+    'invalid-input',
     /no FAT partition labelled system-boot \(Ubuntu\) or bootfs \(Raspberry Pi OS\); found partition 1 labelled "BOOT"/,
   );
   const xz = join(generated.dir, 'ubuntu.img.xz');
   writeFileSync(xz, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]));
   await rejects(
     ['pi', '--node', 'pi-1', '--image', xz, '--from', generated.out],
-    'io',
+    'invalid-input',
     /is xz-compressed; decompress it first \(xz -dk /,
   );
   await rejects(
@@ -236,7 +236,7 @@ piSuite('without mtools the error says how to install it', async () => {
   try {
     await rejects(
       ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
-      'io',
+      'command-failed',
       /mtools is not installed .*apt-get install mtools/,
     );
   } finally {
