@@ -11,14 +11,14 @@
 import type { Problem } from './errors.ts';
 
 export type PathSegment = string | number;
-export interface Position {
+interface Position {
   line: number;
   column: number;
 }
 /** Where a field's value starts in the input file, when the input is a file. */
 export type Locate = (path: readonly PathSegment[]) => Position | undefined;
 
-export function formatPath(path: readonly PathSegment[]): string {
+function formatPath(path: readonly PathSegment[]): string {
   return path.reduce<string>(
     (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
     '',
@@ -206,7 +206,7 @@ export function integer(options: { min?: number; max?: number } = {}): Schema<nu
   return new Schema((value, at) => {
     if (typeof value !== 'number' || !Number.isInteger(value))
       return at.fail(`must be an integer, not ${describe(value, at)}`);
-    if (value < min || value > max) return at.fail(`${value} is out of range ${min}–${max}`);
+    if (value < min || value > max) return at.fail(`${at.show(value)} is out of range ${min}–${max}`);
     return value;
   });
 }
@@ -247,7 +247,7 @@ export function map<T>(
 type Fields = { readonly [key: string]: Schema<unknown, boolean> };
 type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends Schema<unknown, true> ? never : K }[keyof F];
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
-export type ObjectOf<F extends Fields> = Flatten<
+type ObjectOf<F extends Fields> = Flatten<
   { -readonly [K in RequiredKeys<F>]: Infer<F[K]> } & {
     -readonly [K in Exclude<keyof F, RequiredKeys<F>>]?: Exclude<Infer<F[K]>, undefined>;
   }

@@ -14,14 +14,14 @@ import { integer, list, map, object, oneOf, string, type Infer, type Schema } fr
 import { kubeletLabelProblem, labelValueProblem, qualifiedNameProblem } from './labels.ts';
 import { POD_NETWORKS } from './pod-networks.ts';
 
-export const SPEC_API_VERSION = 'kubeseed.dev/v1alpha1';
-export const SPEC_KIND = 'Cluster';
+const SPEC_API_VERSION = 'kubeseed.dev/v1alpha1';
+const SPEC_KIND = 'Cluster';
 export const API_SERVER_PORT = 6443;
 
 export const KEY_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384'] as const;
 export const NODE_ROLES = ['control-plane', 'worker'] as const;
 export const CARRIERS = ['cloud-init', 'ignition'] as const;
-export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
 const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
 const SSH_KEY =

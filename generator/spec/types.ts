@@ -5,7 +5,7 @@ import type { Cidr } from '../../core/cidr.ts';
 import { formatHostPort, type HostPort } from '../../core/host-port.ts';
 import type { CARRIERS, ClusterDocument, KEY_ALGORITHMS, NODE_ROLES } from './schema.ts';
 
-export { CARRIERS, KEY_ALGORITHMS, NODE_ROLES, SPEC_API_VERSION, SPEC_KIND, type RemoteFile } from './schema.ts';
+export { KEY_ALGORITHMS, type RemoteFile } from './schema.ts';
 
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 export type NodeRole = (typeof NODE_ROLES)[number];
@@ -61,6 +61,5 @@ export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: End
 export type ClusterSpec = ReturnType<typeof resolveSpec>;
 export type NodeSpec = ClusterSpec['nodes'][number];
 export type Taint = NonNullable<NodeSpec['taints']>[number];
-export type NodeNetwork = NonNullable<NodeSpec['network']>;
 
 export const formatEndpoint = formatHostPort;
