@@ -45,7 +45,7 @@ function upstream(host: string): string {
 
 export function hostsToml(mirror: RegistryMirror): string {
   const lines = [OWNED_HEADER, `server = ${tomlString(upstream(mirror.host))}`];
-  for (const endpoint of mirror.endpoints) {
+  for (const endpoint of mirror.mirrors) {
     lines.push('', `[host.${tomlString(endpoint)}]`, '  capabilities = ["pull", "resolve"]');
     if (mirror.caCertificate !== undefined) lines.push(`  ca = ${tomlString(mirrorCaPath(mirror))}`);
     if (mirror.skipVerify) lines.push('  skip_verify = true');

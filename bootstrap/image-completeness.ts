@@ -2,10 +2,10 @@
 // containerd? Names are compared the way containerd files them (docker.io/library/ added,
 // `latest` for a bare name, a digest standing for the image whatever the tag), so
 // `pause:3.10` and `docker.io/library/pause:3.10` are one image.
+import { SHA256_DIGEST } from '../core/formats.ts';
 import { containerdName, type ImageReference, parseReference } from '../core/image-reference.ts';
 
 const TABLE_HEADER = /^REF\s+TYPE\s+DIGEST\b/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 // ctr lists whatever names images were given, including ones no registry reference parses.
 function tryParse(reference: string): ImageReference | undefined {
@@ -31,7 +31,9 @@ export function parseCtrImagesList(stdout: string): string[] {
     const [name, , digest] = line.split(/\s+/);
     if (!name) return [];
     const image = tryParse(name);
-    return image && digest && DIGEST.test(digest) ? [name, `${image.registry}/${image.repository}@${digest}`] : [name];
+    return image && digest && SHA256_DIGEST.test(digest)
+      ? [name, `${image.registry}/${image.repository}@${digest}`]
+      : [name];
   });
 }
 

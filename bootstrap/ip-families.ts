@@ -3,8 +3,8 @@
 // kubeadm config and the node address. The bundle has no explicit IP-family field yet.
 import { isIP } from 'node:net';
 import { parseAllDocuments } from 'yaml';
-import { isRecord } from '../core/fields.ts';
 import type { NodeBundle } from '../core/node-bundle.ts';
+import { isRecord } from '../core/schema.ts';
 
 function hasIpv6(value: unknown): boolean {
   return typeof value === 'string' && value.split(',').some((part) => isIP(part.trim().split('/')[0] ?? '') === 6);

@@ -14,11 +14,11 @@ export async function loadBundle(host: Host, path: string, logger: Logger, journ
   const text = await host.readFile(path);
   if (text === undefined) {
     throw new KubeseedError(
-      'invalid-bundle',
+      'io',
       `no node bundle at ${path}: the machine's carrier (cloud-init, Ignition, seed ISO) writes it; pass --bundle PATH to read another file`,
     );
   }
-  const bundle = parseBundle(text);
+  const bundle = parseBundle(text, path);
   // A valid bundle is what allows the agent to write anything at all, its own records included.
   logger.startRecording();
   await journal.startRecording();

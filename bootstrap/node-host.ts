@@ -49,17 +49,17 @@ export class NodeHost implements Host {
   /** Maps a machine path under the root; a relative path or one escaping the root is a bug. */
   resolvePath(path: string): string {
     if (!path.startsWith('/'))
-      throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} is not an absolute path`);
+      throw new KubeseedError('internal', `internal error: ${JSON.stringify(path)} is not an absolute path`);
     const mapped = resolve(this.root, `.${path}`);
     if (mapped !== this.root && !mapped.startsWith(this.root === '/' ? '/' : `${this.root}/`)) {
-      throw new KubeseedError('io', `internal error: ${JSON.stringify(path)} leaves the root`);
+      throw new KubeseedError('internal', `internal error: ${JSON.stringify(path)} leaves the root`);
     }
     return mapped;
   }
 
   run(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
     const [command, ...args] = argv;
-    if (command === undefined) throw new KubeseedError('io', 'internal error: empty command');
+    if (command === undefined) throw new KubeseedError('internal', 'internal error: empty command');
     return new Promise((done) => {
       const child = spawn(command, args, { env: { ...this.env, ...options.env }, stdio: 'pipe' });
       const stdout: Buffer[] = [];

@@ -2,7 +2,7 @@
 // atomically after every change, so it always holds one complete, consistent record.
 // Nothing is written before recording starts (a valid bundle).
 import { KubeseedError } from '../core/errors.ts';
-import { isRecord } from '../core/fields.ts';
+import { isRecord } from '../core/schema.ts';
 import type { Host } from './host.ts';
 import { STATE_PATH } from './paths.ts';
 import { redact } from './redact.ts';

@@ -3,6 +3,7 @@
 // first component without a dot, a colon or the word localhost is part of the repository on
 // docker.io, and a single-component docker.io repository lives under `library/`.
 import { KubeseedError } from './errors.ts';
+import { SHA256_DIGEST } from './formats.ts';
 
 export interface ImageReference {
   /** As containerd names it: `docker.io`, `registry.k8s.io`, `127.0.0.1:5000`. */
@@ -21,7 +22,6 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 // distribution/reference: NameTotalLengthMax.
 const MAX_NAME_LENGTH = 255;
 

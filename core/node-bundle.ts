@@ -1,13 +1,30 @@
 // The node bundle: the one document the generator writes per machine and kubeseed-boot
 // reads at first boot (/etc/kubeseed/node.yaml). The consumer owns the contract.
-// parseBundle validates the whole document before anything acts on it, so an invalid
-// bundle never half-applies.
+// It is declared once below (the types come from the declaration); parseBundle reads and
+// checks the whole document before anything acts on it, so an invalid bundle never
+// half-applies.
 import { createPublicKey } from 'node:crypto';
-import { parseAllDocuments, parseDocument, stringify } from 'yaml';
-import { ARCHES, type Arch } from './arch.ts';
+import { parseAllDocuments, stringify } from 'yaml';
+import { ARCHES } from './arch.ts';
+import { archiveRef } from './archive-ref.ts';
 import { KubeseedError } from './errors.ts';
-import { Cursor, ProblemSink, yamlProblems } from './fields.ts';
-import { expandRsaKey, type RsaPrimes } from './rsa-key.ts';
+import { DNS_1123_LABEL, dnsLabel, ipAddress, pemBlock, pemCertificate, sha256Digest, sha256Hex } from './formats.ts';
+import { parseHostPort } from './host-port.ts';
+import { registryMirror } from './registry-mirror.ts';
+import { expandRsaKey } from './rsa-key.ts';
+import {
+  boolean,
+  type Infer,
+  list,
+  map,
+  object,
+  oneOf,
+  type PathSegment,
+  ProblemSink,
+  readDocument,
+  string,
+} from './schema.ts';
+import { readYaml, yamlProblems } from './yaml-source.ts';
 
 export const BUNDLE_API_VERSION = 'kubeseed.dev/v1alpha1';
 export const BUNDLE_KIND = 'NodeBundle';
@@ -49,136 +66,86 @@ export function isPrivateKeyFile(path: SharedPkiFile): boolean {
   return path.endsWith('.key');
 }
 
-/** A file as PEM, or an RSA private key as its primes, from which the agent rebuilds the exact PEM. */
-export type PkiFile =
-  | { path: BundledPkiFile; content: string; rsaPrimes?: never }
-  | { path: BundledPkiFile; rsaPrimes: RsaPrimes; content?: never };
-
-export interface RegistryMirror {
-  /** The registry being mirrored, as containerd names it under certs.d (e.g. `registry.k8s.io`). */
-  host: string;
-  /** Mirror URLs tried in order before the registry itself. */
-  endpoints: string[];
-  /** PEM CA certificate that signs the mirrors' TLS certificates. */
-  caCertificate?: string;
-  skipVerify?: boolean;
-}
-
-export interface ImageArchive {
-  /** Absolute path of the archive on the machine (baked into the image). */
-  path: string;
-  sha256: string;
-}
-
-export interface AddonRef {
-  /** Template name under templates/ (e.g. `flannel`). */
-  name: string;
-  version: string;
-  /** sha256 of the template file as shipped, checked before use. */
-  sha256: string;
-  /** Values substituted into the template (e.g. the pod CIDR). */
-  parameters: Record<string, string>;
-  /** The template text, only when the machine image does not carry it. */
-  manifest?: string;
-}
-
-export interface NodeBundle {
-  apiVersion: typeof BUNDLE_API_VERSION;
-  kind: typeof BUNDLE_KIND;
-  cluster: {
-    name: string;
-    kubernetesVersion: string;
-    /** host:port every node reaches the API server at. */
-    controlPlaneEndpoint: string;
-    /** The cluster CA certificate (public): joins verify the API server with it before kubeadm runs. */
-    caCertificate: string;
-    caCertHash: string;
-    hasWorkers: boolean;
-  };
-  node: {
-    name: string;
-    role: BootstrapRole;
-    arch: Arch;
-    address?: string;
-  };
-  kubeadm: {
-    /** Rendered kubeadm configuration documents for `kubeadm init|join --config`. */
-    config: string;
-  };
-  pki: PkiFile[];
-  runtime: {
-    criSocket: string;
-    sandboxImage: string;
-    registryMirrors: RegistryMirror[];
-  };
-  images: {
-    archives: ImageArchive[];
-    /** Images outside kubeadm's own list that must be present before kubeadm runs (add-ons). */
-    required: string[];
-  };
-  addons: AddonRef[];
-}
-
-const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/;
-const PEM_ANY = /^-----BEGIN [A-Z ]+-----\n[\s\S]+\n-----END [A-Z ]+-----\n?$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const DNS_1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const K8S_VERSION = /^\d+\.\d+\.\d+$/;
-const ABSOLUTE_PATH = /^\/[^\0]*$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const CRI_SOCKET = /^unix:\/\/\/.+/;
 
-function readRsaPrimes(cursor: Cursor): RsaPrimes | undefined {
-  if (!cursor.mapping(['p', 'q', 'e'])) return undefined;
-  const [p, q, e] = (['p', 'q', 'e'] as const).map((name) =>
-    cursor.field(name).string({ pattern: BASE64URL, expected: 'base64url digits', secret: true }),
-  );
-  return p && q && e ? { p, q, e } : undefined;
-}
+const base64url = string({ pattern: BASE64URL, expected: 'base64url digits' });
 
-function readPkiFile(item: Cursor): PkiFile | undefined {
-  const path = item.field('path').oneOf(BUNDLED_PKI_FILES);
-  const content = item.field('content');
-  const rsaPrimes = item.field('rsaPrimes');
-  if (content.present === rsaPrimes.present) return item.fail('needs exactly one of content (PEM) or rsaPrimes');
-  if (content.present) {
-    const pem = content.string({ pattern: PEM_ANY, expected: 'a PEM block', secret: true });
-    return path && pem ? { path, content: pem } : undefined;
-  }
-  if (path && !isPrivateKeyFile(path)) return rsaPrimes.fail(`only a private key travels as primes, not ${path}`);
-  const primes = readRsaPrimes(rsaPrimes);
-  return path && primes ? { path, rsaPrimes: primes } : undefined;
-}
+/** A file as PEM, or an RSA private key as its primes, from which the agent rebuilds the exact PEM. */
+const pkiFile = object({
+  path: oneOf(BUNDLED_PKI_FILES),
+  content: pemBlock.secret().orAbsent(),
+  /** The primes and public exponent, base64url big-endian as JWK spells them (core/rsa-key.ts). */
+  rsaPrimes: object({ p: base64url, q: base64url, e: base64url }).secret().orAbsent(),
+}).check((file, at) => {
+  if ((file.content === undefined) === (file.rsaPrimes === undefined))
+    return 'needs exactly one of content (PEM) or rsaPrimes';
+  if (file.rsaPrimes && !isPrivateKeyFile(file.path))
+    return at.child('rsaPrimes').fail(`only a private key travels as primes, not ${file.path}`);
+  return undefined;
+});
 
-function readPki(
-  cursor: Cursor,
-  role: BootstrapRole | undefined,
-  caCertificate: string | undefined,
-): PkiFile[] | undefined {
-  const items = cursor.list({ required: false }) ?? [];
-  const files: PkiFile[] = [];
-  for (const item of items) {
-    if (!item.mapping(['path', 'content', 'rsaPrimes'])) continue;
-    const file = readPkiFile(item);
-    if (file) files.push(file);
-  }
-  if (role === 'worker' && items.length > 0) {
-    return cursor.fail('a worker bundle must not carry PKI files: workers never get a CA private key');
-  }
-  if (role !== undefined && role !== 'worker') {
-    const missing = BUNDLED_PKI_FILES.filter((name) => !files.some((file) => file.path === name));
-    if (missing.length > 0)
-      return cursor.fail(
-        `a control-plane bundle needs ${BUNDLED_PKI_FILES.join(', ')}; missing: ${missing.join(', ')}`,
-      );
-    if (files.length !== BUNDLED_PKI_FILES.length) return cursor.fail('each shared PKI file must appear once');
-    checkKeys(cursor, files, caCertificate);
-  }
-  return files;
-}
+const addonRef = object({
+  /** Template name under templates/ (e.g. `flannel`). */
+  name: string({ pattern: DNS_1123_LABEL, expected: 'a template name' }),
+  version: string(),
+  /** sha256 of the template file as shipped, checked before use. */
+  sha256: sha256Hex(),
+  /** Values substituted into the template (e.g. the pod CIDR). */
+  parameters: map(string()).default({}),
+  /** The template text, only when the machine image does not carry it. */
+  manifest: string().orAbsent(),
+});
+
+export const nodeBundle = object({
+  apiVersion: oneOf([BUNDLE_API_VERSION]),
+  kind: oneOf([BUNDLE_KIND]),
+  cluster: object({
+    name: dnsLabel,
+    kubernetesVersion: string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' }),
+    /** host:port every node reaches the API server at. */
+    controlPlaneEndpoint: string({
+      pattern: { test: (text) => parseHostPort(text) !== undefined },
+      expected: 'host:port',
+    }),
+    /** The cluster CA certificate (public): joins verify the API server with it before kubeadm runs. */
+    caCertificate: pemCertificate,
+    caCertHash: sha256Digest,
+    hasWorkers: boolean(),
+  }),
+  node: object({
+    name: dnsLabel,
+    role: oneOf(BOOTSTRAP_ROLES),
+    arch: oneOf(ARCHES),
+    address: ipAddress.orAbsent(),
+  }),
+  kubeadm: object({
+    /** Rendered kubeadm configuration documents for `kubeadm init|join --config`. */
+    config: string().secret(),
+  }),
+  pki: list(pkiFile).default([]),
+  runtime: object({
+    criSocket: string({ pattern: CRI_SOCKET, expected: 'unix:///path' }),
+    sandboxImage: string(),
+    registryMirrors: list(registryMirror).default([]),
+  }),
+  images: object({
+    archives: list(archiveRef).default([]),
+    /** Images outside kubeadm's own list that must be present before kubeadm runs (add-ons). */
+    required: list(string()).default([]),
+  }).default({}),
+  addons: list(addonRef).default([]),
+});
+
+export type NodeBundle = Infer<typeof nodeBundle>;
+export type PkiFile = NodeBundle['pki'][number];
+export type AddonRef = NodeBundle['addons'][number];
+export type { ArchiveRef as ImageArchive } from './archive-ref.ts';
+export type { RegistryMirror } from './registry-mirror.ts';
 
 function pemOf(file: PkiFile): string {
-  return file.content ?? expandRsaKey(file.rsaPrimes);
+  return file.content ?? expandRsaKey(file.rsaPrimes!);
 }
 
 function publicKeyOf(file: PkiFile | string): Buffer | undefined {
@@ -189,15 +156,17 @@ function publicKeyOf(file: PkiFile | string): Buffer | undefined {
   }
 }
 
+type Report = (path: readonly PathSegment[], message: string) => void;
+
 /**
  * Keys must parse and match their certificates: kubeadm would otherwise make new CAs and
  * split the cluster. A key rebuilt from corrupted primes is a different key, caught here.
  */
-function checkKeys(cursor: Cursor, files: readonly PkiFile[], caCertificate: string | undefined): void {
-  const byPath = new Map(files.map((file) => [file.path, file]));
+function checkKeys(bundle: NodeBundle, report: Report): void {
+  const byPath = new Map(bundle.pki.map((file) => [file.path, file]));
   const certificateAt = (path: BundledPkiFile) => byPath.get(path)?.content;
   const pairs: Array<[BundledPkiFile, string | undefined]> = [
-    ['ca.key', caCertificate],
+    ['ca.key', bundle.cluster.caCertificate],
     ['front-proxy-ca.key', certificateAt('front-proxy-ca.crt')],
     ['etcd/ca.key', certificateAt('etcd/ca.crt')],
     ['sa.key', undefined],
@@ -206,11 +175,59 @@ function checkKeys(cursor: Cursor, files: readonly PkiFile[], caCertificate: str
     const key = byPath.get(keyPath);
     const fromKey = key === undefined ? undefined : publicKeyOf(key);
     if (fromKey === undefined) {
-      cursor.fail(`${keyPath} is not a private key`);
+      report(['pki'], `${keyPath} is not a private key`);
     } else if (certificate !== undefined && !fromKey.equals(publicKeyOf(certificate) ?? Buffer.alloc(0))) {
-      cursor.fail(`${keyPath} does not match its certificate`);
+      report(['pki'], `${keyPath} does not match its certificate`);
     }
   }
+}
+
+function checkPki(bundle: NodeBundle, report: Report): void {
+  const { pki, node } = bundle;
+  if (node.role === 'worker') {
+    if (pki.length > 0) report(['pki'], 'a worker bundle must not carry PKI files: workers never get a CA private key');
+    return;
+  }
+  const missing = BUNDLED_PKI_FILES.filter((name) => !pki.some((file) => file.path === name));
+  if (missing.length > 0) {
+    report(['pki'], `a control-plane bundle needs ${BUNDLED_PKI_FILES.join(', ')}; missing: ${missing.join(', ')}`);
+  } else if (pki.length !== BUNDLED_PKI_FILES.length) {
+    report(['pki'], 'each shared PKI file must appear once');
+  } else {
+    checkKeys(bundle, report);
+  }
+}
+
+const KIND_LINE = /^kind:[ \t]*(\S+)[ \t]*$/gm;
+
+/**
+ * The init node needs an InitConfiguration, the others a JoinConfiguration. The machine
+ * also parses the YAML (before anything acts on it); the generator, which has just
+ * rendered the documents from checked values, skips that for speed across many nodes.
+ */
+function checkKubeadmConfig(bundle: NodeBundle, report: Report, parseYaml: boolean): void {
+  const { config } = bundle.kubeadm;
+  const at = ['kubeadm', 'config'];
+  if (parseYaml) {
+    const broken = parseAllDocuments(config).find((document) => 'errors' in document && document.errors.length > 0);
+    // The first line only: the rest quotes the config, token included.
+    if (broken) {
+      report(at, `is not valid YAML: ${yamlProblems(broken.errors)[0]?.message}`);
+      return;
+    }
+  }
+  const kinds = [...config.matchAll(KIND_LINE)].map((match) => match[1]);
+  const expected = bundle.node.role === 'init' ? 'InitConfiguration' : 'JoinConfiguration';
+  if (!kinds.includes(expected)) report(at, `a ${bundle.node.role} node needs a ${expected} document`);
+}
+
+/** Rules that span fields, on a bundle that matches its declaration. */
+function checkBundle(bundle: NodeBundle, sink: ProblemSink, parseKubeadmConfig: boolean): void {
+  const report: Report = (path, message) => sink.add(path, message);
+  checkKubeadmConfig(bundle, report, parseKubeadmConfig);
+  checkPki(bundle, report);
+  if (bundle.node.role !== 'init' && bundle.addons.length > 0)
+    report(['addons'], 'add-ons are installed by the init node only');
 }
 
 /** The eight files kubeadm expects in /etc/kubernetes/pki, from a control-plane bundle. */
@@ -222,152 +239,32 @@ export function sharedPkiFiles(bundle: NodeBundle): Array<{ path: SharedPkiFile;
   return SHARED_PKI_FILES.map((path) => ({ path, content: content.get(path)! }));
 }
 
-function readMirrors(cursor: Cursor): RegistryMirror[] {
-  const mirrors: RegistryMirror[] = [];
-  for (const item of cursor.list({ required: false }) ?? []) {
-    if (!item.mapping(['host', 'endpoints', 'caCertificate', 'skipVerify'])) continue;
-    const host = item.field('host').string({ pattern: /^[A-Za-z0-9._-]+(:\d+)?$/, expected: 'a registry host[:port]' });
-    const endpoints = item.field('endpoints').stringList({ required: true });
-    const caCertificate = item
-      .field('caCertificate')
-      .string({ required: false, pattern: PEM_CERT, expected: 'a PEM certificate' });
-    const skipVerify = item.field('skipVerify').boolean({ required: false });
-    endpoints?.forEach((endpoint, index) => {
-      if (!/^https?:\/\/[^\s]+$/.test(endpoint)) item.field('endpoints').item(index).fail('must be an http(s) URL');
-    });
-    if (host && endpoints) {
-      mirrors.push({
-        host,
-        endpoints,
-        ...(caCertificate === undefined ? {} : { caCertificate }),
-        ...(skipVerify === undefined ? {} : { skipVerify }),
-      });
-    }
+function read(value: unknown, sink: ProblemSink, parseKubeadmConfig: boolean): NodeBundle {
+  const bundle = readDocument(nodeBundle, value, sink);
+  if (bundle) checkBundle(bundle, sink, parseKubeadmConfig);
+  if (!bundle || sink.problems.length > 0) {
+    const count = sink.problems.length;
+    throw new KubeseedError(
+      'invalid-bundle',
+      `the node bundle is invalid (${count} problem${count === 1 ? '' : 's'})`,
+      sink.problems,
+    );
   }
-  return mirrors;
-}
-
-function readArchives(cursor: Cursor): ImageArchive[] {
-  const archives: ImageArchive[] = [];
-  for (const item of cursor.list({ required: false }) ?? []) {
-    if (!item.mapping(['path', 'sha256'])) continue;
-    const path = item.field('path').string({ pattern: ABSOLUTE_PATH, expected: 'an absolute path' });
-    const sha256 = item.field('sha256').string({ pattern: SHA256_HEX, expected: '64 lowercase hex digits' });
-    if (path && sha256) archives.push({ path, sha256 });
-  }
-  return archives;
-}
-
-function readAddons(cursor: Cursor, role: BootstrapRole | undefined): AddonRef[] {
-  const addons: AddonRef[] = [];
-  const items = cursor.list({ required: false }) ?? [];
-  if (role !== undefined && role !== 'init' && items.length > 0) {
-    cursor.fail('add-ons are installed by the init node only');
-    return addons;
-  }
-  for (const item of items) {
-    if (!item.mapping(['name', 'version', 'sha256', 'parameters', 'manifest'])) continue;
-    const name = item.field('name').string({ pattern: DNS_1123, expected: 'a template name' });
-    const version = item.field('version').string();
-    const sha256 = item.field('sha256').string({ pattern: SHA256_HEX, expected: '64 lowercase hex digits' });
-    const parameters = item.field('parameters').stringMap();
-    const manifest = item.field('manifest').string({ required: false });
-    if (name && version && sha256 && parameters) {
-      addons.push({ name, version, sha256, parameters, ...(manifest === undefined ? {} : { manifest }) });
-    }
-  }
-  return addons;
-}
-
-const KIND_LINE = /^kind:[ \t]*(\S+)[ \t]*$/gm;
-
-/**
- * The init node needs an InitConfiguration, the others a JoinConfiguration. The machine
- * also parses the YAML (before anything acts on it); the generator, which has just
- * rendered the documents from checked values, skips that for speed across many nodes.
- */
-function checkKubeadmConfig(cursor: Cursor, role: BootstrapRole | undefined, parseYaml: boolean): string | undefined {
-  const config = cursor.string();
-  if (config === undefined || role === undefined) return config;
-  if (parseYaml) {
-    const broken = parseAllDocuments(config).find((document) => 'errors' in document && document.errors.length > 0);
-    // The first line only: the rest quotes the config, token included.
-    if (broken) return cursor.fail(`is not valid YAML: ${yamlProblems(broken.errors)[0]?.message}`);
-  }
-  const kinds = [...config.matchAll(KIND_LINE)].map((match) => match[1]);
-  const expected = role === 'init' ? 'InitConfiguration' : 'JoinConfiguration';
-  if (!kinds.includes(expected)) return cursor.fail(`a ${role} node needs a ${expected} document`);
-  return config;
+  return bundle;
 }
 
 /** Validates a parsed bundle object; every problem is reported together. */
 export function validateBundle(value: unknown, { parseKubeadmConfig = true } = {}): NodeBundle {
-  const sink = new ProblemSink();
-  const root = Cursor.root(value, sink);
-  if (root.mapping(['apiVersion', 'kind', 'cluster', 'node', 'kubeadm', 'pki', 'runtime', 'images', 'addons'])) {
-    root.field('apiVersion').oneOf([BUNDLE_API_VERSION]);
-    root.field('kind').oneOf([BUNDLE_KIND]);
-  }
-  const cluster = root.field('cluster');
-  let caCertificate: string | undefined;
-  if (
-    cluster.mapping(['name', 'kubernetesVersion', 'controlPlaneEndpoint', 'caCertificate', 'caCertHash', 'hasWorkers'])
-  ) {
-    cluster.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
-    cluster.field('kubernetesVersion').string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' });
-    cluster.field('controlPlaneEndpoint').string({ pattern: HOST_PORT, expected: 'host:port' });
-    caCertificate = cluster.field('caCertificate').string({ pattern: PEM_CERT, expected: 'a PEM certificate' });
-    cluster.field('caCertHash').string({ pattern: /^sha256:[0-9a-f]{64}$/, expected: 'sha256:<64 hex digits>' });
-    cluster.field('hasWorkers').boolean();
-  }
-  const node = root.field('node');
-  let role: BootstrapRole | undefined;
-  if (node.mapping(['name', 'role', 'arch', 'address'])) {
-    node.field('name').string({ pattern: DNS_1123, expected: 'a DNS-1123 label' });
-    role = node.field('role').oneOf(BOOTSTRAP_ROLES);
-    node.field('arch').oneOf(ARCHES);
-    node.field('address').string({ required: false });
-  }
-  const kubeadm = root.field('kubeadm');
-  if (kubeadm.mapping(['config'])) checkKubeadmConfig(kubeadm.field('config'), role, parseKubeadmConfig);
-  readPki(root.field('pki'), role, caCertificate);
-  const runtime = root.field('runtime');
-  if (runtime.mapping(['criSocket', 'sandboxImage', 'registryMirrors'])) {
-    runtime.field('criSocket').string({ pattern: /^unix:\/\/\/.+/, expected: 'unix:///path' });
-    runtime.field('sandboxImage').string();
-    readMirrors(runtime.field('registryMirrors'));
-  }
-  const images = root.field('images');
-  if (images.mapping(['archives', 'required'], { required: false })) {
-    readArchives(images.field('archives'));
-    images.field('required').stringList();
-  }
-  readAddons(root.field('addons'), role);
-
-  if (sink.problems.length > 0) {
-    throw new KubeseedError(
-      'invalid-bundle',
-      `the node bundle is invalid (${sink.problems.length} problem${sink.problems.length === 1 ? '' : 's'})`,
-      sink.problems,
-    );
-  }
-  const bundle = value as NodeBundle;
-  return {
-    ...bundle,
-    pki: bundle.pki ?? [],
-    runtime: { ...bundle.runtime, registryMirrors: bundle.runtime.registryMirrors ?? [] },
-    images: { archives: bundle.images?.archives ?? [], required: bundle.images?.required ?? [] },
-    addons: bundle.addons ?? [],
-  };
+  return read(value, new ProblemSink(), parseKubeadmConfig);
 }
 
-/** Parses and validates bundle text; YAML problems carry line:column. */
-export function parseBundle(text: string): NodeBundle {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new KubeseedError('invalid-bundle', 'the node bundle is not valid YAML', yamlProblems(document.errors));
+/** Parses and validates bundle text; problems carry `file` and line:column when given a file. */
+export function parseBundle(text: string, file?: string): NodeBundle {
+  const source = readYaml(text, file);
+  if (source.syntaxProblems) {
+    throw new KubeseedError('invalid-bundle', 'the node bundle is not valid YAML', source.syntaxProblems);
   }
-  return validateBundle(document.toJS());
+  return read(source.value, source.sink, true);
 }
 
 /** Deterministic text: the same bundle always renders to the same bytes; never an invalid bundle. */

@@ -89,12 +89,7 @@ export function assembleNodeBundle(
     runtime: {
       criSocket: CRI_SOCKET,
       sandboxImage: sandboxImage(spec.kubernetesVersion, spec.imageRepository),
-      registryMirrors: spec.registries.map(({ host, mirrors, caCertificate, skipVerify }) => ({
-        host,
-        endpoints: mirrors,
-        ...(caCertificate === undefined ? {} : { caCertificate }),
-        ...(skipVerify === undefined ? {} : { skipVerify }),
-      })),
+      registryMirrors: spec.registries.map((mirror) => ({ ...mirror })),
     },
     // The pod network runs on every node, so every node needs its images.
     images: { archives: spec.imageArchives.map((archive) => ({ ...archive })), required: [...podNetwork.images] },

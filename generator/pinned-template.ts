@@ -10,7 +10,7 @@ export function readPinnedTemplate(entry: TemplateFile): string {
   const text = readFileSync(join(packageRoot(), 'templates', entry.file), 'utf8');
   if (sha256Hex(text) !== entry.sha256) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `templates/${entry.file} does not match its sha256 in templates/index.json; reinstall kubeseed`,
     );
   }

@@ -7,6 +7,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
+import { SHA256_DIGEST } from '../core/formats.ts';
 
 export class BlobCache {
   /** Concurrent pulls of images that share a manifest or config must not write one file twice. */
@@ -28,10 +29,8 @@ export class BlobCache {
   }
 
   pathFor(digest: string): string {
-    const [algorithm, hex] = digest.split(':');
-    if (algorithm !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex))
-      throw new KubeseedError('io', `${digest} is not a sha256 digest`);
-    return join(this.dir, 'sha256', hex);
+    if (!SHA256_DIGEST.test(digest)) throw new KubeseedError('internal', `${digest} is not a sha256 digest`);
+    return join(this.dir, 'sha256', digest.slice('sha256:'.length));
   }
 
   async has(digest: string): Promise<boolean> {
@@ -41,7 +40,8 @@ export class BlobCache {
   /** Stores bytes already in memory (manifests) under their digest, after checking it. */
   async putVerified(digest: string, bytes: Buffer): Promise<void> {
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    if (actual !== digest) throw new KubeseedError('io', `refusing to cache ${digest}: the bytes hash to ${actual}`);
+    if (actual !== digest)
+      throw new KubeseedError('integrity', `refusing to cache ${digest}: the bytes hash to ${actual}`);
     const path = this.pathFor(digest);
     await this.once(digest, () => atomicWrite(path, bytes, { mode: 0o644 }));
   }

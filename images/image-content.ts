@@ -10,8 +10,7 @@ import { KubeseedError } from '../core/errors.ts';
 import { containerdName, formatReference, type ImageReference, parseReference } from '../core/image-reference.ts';
 import type { BlobCache } from './blob-cache.ts';
 import type { RegistryClient } from './registry/client.ts';
-import type { Platform } from './registry/documents.ts';
-import { type Descriptor, isManifestType } from './registry/documents.ts';
+import { type Descriptor, isManifestType, type Platform, parseImageConfigPlatform } from './registry/documents.ts';
 import { describePlatform, platformMatches, selectManifest } from './registry/platform.ts';
 
 export interface ImageContent {
@@ -29,17 +28,11 @@ export interface ImageContent {
 }
 
 async function configPlatform(cache: BlobCache, digest: string, shown: string): Promise<Platform> {
-  let config: Partial<Platform>;
-  try {
-    config = JSON.parse(await readFile(cache.pathFor(digest), 'utf8')) as Partial<Platform>;
-  } catch {
-    throw new KubeseedError('io', `${shown}: its config blob ${digest} is not JSON, so its platform is unknown`);
-  }
-  return {
-    os: String(config.os),
-    architecture: String(config.architecture),
-    ...(config.variant ? { variant: config.variant } : {}),
-  };
+  const path = cache.pathFor(digest);
+  const bytes = await readFile(path).catch((error: Error) => {
+    throw new KubeseedError('io', `cannot read ${path}: ${error.message}`);
+  });
+  return parseImageConfigPlatform(bytes, `${shown}: config blob ${digest}`);
 }
 
 export async function resolveImage(
@@ -68,7 +61,7 @@ export async function resolveImage(
       if (!entry) {
         const offered = top.document.manifests.map((manifest) => describePlatform(manifest.platform)).join(', ');
         throw new KubeseedError(
-          'io',
+          'invalid-input',
           `${shown} has no linux/${arch} image (it offers ${offered || 'nothing'}); leave ${arch} out of --arch, or use an image built for it`,
         );
       }
@@ -86,7 +79,7 @@ export async function resolveImage(
       if (arch === undefined) continue;
       if (child.document.kind !== 'manifest')
         throw new KubeseedError(
-          'io',
+          'unsupported',
           `${shown}: the linux/${arch} entry ${entry.digest} is another index; nested indexes are not supported`,
         );
       await addManifest(child.document.config, child.document.layers);
@@ -97,7 +90,7 @@ export async function resolveImage(
     const missing = arches.filter((arch) => !platformMatches(platform, arch));
     if (missing.length > 0) {
       throw new KubeseedError(
-        'io',
+        'invalid-input',
         `${shown} is a single ${describePlatform(platform)} image, not one for ${missing.map((arch) => `linux/${arch}`).join(' and ')}; leave ${missing.join(', ')} out of --arch, or use a multi-architecture image`,
       );
     }

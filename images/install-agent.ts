@@ -45,7 +45,10 @@ export interface InstallOptions {
 async function checkRoot(root: string): Promise<void> {
   const etc = await stat(join(root, 'etc')).catch(() => undefined);
   if (!etc?.isDirectory())
-    throw new KubeseedError('io', `${root} has no etc/ directory: --root must be the image's root filesystem`);
+    throw new KubeseedError(
+      'invalid-input',
+      `${root} has no etc/ directory: --root must be the image's root filesystem`,
+    );
 }
 
 async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
@@ -62,7 +65,7 @@ async function checkBinary(binary: string, arch: AgentArch): Promise<void> {
   const isElf = header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   if (!isElf || header.readUInt16LE(18) !== ELF_MACHINES[arch]) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${binary} is not a Linux ${arch} executable; pass the binary built for --arch ${arch}`,
     );
   }
@@ -72,7 +75,7 @@ function checkTemplates(templates: string): void {
   const { ok, mismatches } = templateSha256Ok(templates);
   if (ok) return;
   throw new KubeseedError(
-    'io',
+    'integrity',
     `templates/ does not match templates/index.json; restore these files from the repository`,
     mismatches.map((mismatch) => ({
       path: mismatch.key,
@@ -113,7 +116,7 @@ async function installArchive(options: InstallOptions, archive: string): Promise
   const actual = await sha256Of(join(options.root, path));
   if (recorded !== undefined && recorded !== actual) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `${path} has sha256 ${actual}, but ${archive}.sha256 says ${recorded}: the archive is damaged`,
     );
   }

@@ -66,7 +66,7 @@ async function writeEntry(entry: EntrySink, path: string, blob: Descriptor): Pro
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== blob.digest) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `cached blob ${path} hashes to ${actual}, not ${blob.digest}: it changed on disk after it was verified; delete it and run the command again`,
     );
   }

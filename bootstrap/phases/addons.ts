@@ -27,14 +27,14 @@ async function render(ctx: PhaseContext, addon: AddonRef): Promise<Rendered> {
   const template = addon.manifest ?? (await ctx.host.readFile(shipped));
   if (template === undefined) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${what}: ${shipped} is missing and the bundle carries no inline manifest; use a machine image with the template or regenerate the bundle with it inline`,
     );
   }
   const actual = createHash('sha256').update(template, 'utf8').digest('hex');
   if (actual !== addon.sha256) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `${what}: the template has sha256 ${actual}, the bundle expects ${addon.sha256}: the machine image and the bundle disagree on the template`,
     );
   }

@@ -14,7 +14,7 @@ export const finish: Phase = {
       .map(({ name, status }) => `${name} (${status})`);
     if (unfinished.length > 0)
       throw new KubeseedError(
-        'command-failed',
+        'invalid-state',
         `not every phase is done: ${unfinished.join(', ')}; run \`kubeseed-boot run\``,
       );
     const { cluster, node } = ctx.bundle;

@@ -12,14 +12,17 @@ import type { Phase, PhaseContext } from '../phase.ts';
 
 async function verify(ctx: PhaseContext, archive: ImageArchive): Promise<void> {
   if ((await ctx.host.stat(archive.path))?.type !== 'file') {
-    throw new KubeseedError('io', `image archive ${archive.path} is missing: the machine image must carry it`);
+    throw new KubeseedError(
+      'invalid-input',
+      `image archive ${archive.path} is missing: the machine image must carry it`,
+    );
   }
   const hash = createHash('sha256');
   for await (const chunk of ctx.host.readStream(archive.path)) hash.update(chunk);
   const actual = hash.digest('hex');
   if (actual !== archive.sha256) {
     throw new KubeseedError(
-      'io',
+      'integrity',
       `image archive ${archive.path} has sha256 ${actual}, the bundle expects ${archive.sha256}: the archive is damaged or not the one the bundle was made for`,
     );
   }

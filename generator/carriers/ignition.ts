@@ -46,7 +46,7 @@ export function unitForOptBin(unit: string): string {
   const found = unit.match(execStart)?.length ?? 0;
   if (found !== 1) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `kubeseed-boot.service: expected one ExecStart= line running kubeseed-boot, found ${found}; pass templates/kubeseed-boot.service as shipped`,
     );
   }

@@ -41,7 +41,7 @@ async function checkReproducible(io: CliIo, first: AgentBuild, entry: string | u
     const second = await buildAgent({ entry, outDir: dir });
     const differing = Object.keys(first.sha256).filter((name) => first.sha256[name] !== second.sha256[name]);
     if (differing.length > 0)
-      throw new KubeseedError('command-failed', `not reproducible: a second build differs in ${differing.join(', ')}`);
+      throw new KubeseedError('integrity', `not reproducible: a second build differs in ${differing.join(', ')}`);
     io.stdout.write('reproducible: a second build gave the same bytes\n');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Reading cluster.yaml for `validate` and `generate`: problems are reported as
 // FILE:LINE:COLUMN, and warnings go to stderr before the result.
 import { readFile } from 'node:fs/promises';
-import { KubeseedError } from '../../core/errors.ts';
+import { formatProblem, KubeseedError } from '../../core/errors.ts';
 import { loadSpec } from '../spec/load.ts';
 import type { ClusterSpec } from '../spec/types.ts';
 import type { CliIo } from './io.ts';
@@ -11,8 +11,8 @@ export async function readSpecFile(file: string, io: CliIo): Promise<ClusterSpec
     throw new KubeseedError('io', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   try {
-    const { spec, warnings } = loadSpec(text);
-    for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+    const { spec, warnings } = loadSpec(text, file);
+    for (const warning of warnings) io.stderr.write(`${formatProblem(warning)}\n`);
     return spec;
   } catch (error) {
     if (error instanceof KubeseedError)

@@ -1,6 +1,6 @@
 // ClusterConfiguration: the cluster-wide settings `kubeadm init` stores in the kubeadm-config
 // ConfigMap and every later join and upgrade reads back.
-import { goDuration } from '../spec/duration.ts';
+import { goDuration } from '../../core/duration.ts';
 import { type ClusterSpec, formatEndpoint } from '../spec/types.ts';
 import { KUBEADM_API_VERSION } from './api-versions.ts';
 import { isControlPlane } from './node-registration.ts';

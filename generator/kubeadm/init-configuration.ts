@@ -1,6 +1,6 @@
 // InitConfiguration for the one node that runs `kubeadm init`. The bootstrap token is chosen
 // by the generator, so every join configuration can be rendered before any machine boots.
-import { goDuration } from '../spec/duration.ts';
+import { goDuration } from '../../core/duration.ts';
 import type { ClusterSpec, NodeSpec } from '../spec/types.ts';
 import { KUBEADM_API_VERSION } from './api-versions.ts';
 import { localAPIEndpoint } from './local-api-endpoint.ts';

@@ -1,6 +1,7 @@
 // Renders the multi-document file one machine passes to `kubeadm init|join --config`.
 import { stringify } from 'yaml';
 import { KubeseedError, type Problem } from '../../core/errors.ts';
+import { SHA256_DIGEST } from '../../core/formats.ts';
 import type { ClusterSpec, NodeSpec } from '../spec/types.ts';
 import { clusterConfiguration } from './cluster-configuration.ts';
 import { kubeletConfiguration, kubeProxyConfiguration } from './component-configuration.ts';
@@ -24,7 +25,7 @@ function inputProblems({ token, caCertHash }: KubeadmRenderInput): Problem[] {
   if (!/^[a-z0-9]{6}$/.test(token.id)) problems.push({ path: 'token.id', message: 'must be 6 characters of [a-z0-9]' });
   if (!/^[a-z0-9]{16}$/.test(token.secret))
     problems.push({ path: 'token.secret', message: 'must be 16 characters of [a-z0-9]' });
-  if (!/^sha256:[0-9a-f]{64}$/.test(caCertHash))
+  if (!SHA256_DIGEST.test(caCertHash))
     problems.push({ path: 'caCertHash', message: 'must be sha256: and 64 lowercase hex digits' });
   return problems;
 }

@@ -23,7 +23,7 @@ function mtools(command: string, args: string[], input?: Buffer): Promise<Run> {
       { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (error && error.code === 'ENOENT') reject(new KubeseedError('io', NOT_INSTALLED));
+        if (error && error.code === 'ENOENT') reject(new KubeseedError('command-failed', NOT_INSTALLED));
         else resolve({ stdout, stderr: stderr.toString('utf8').trim(), code });
       },
     );
@@ -50,7 +50,7 @@ export class FatImage {
     const run = await mtools(command, ['-i', this.#drive, ...args], input);
     if (run.code !== 0) {
       throw new KubeseedError(
-        'io',
+        'command-failed',
         `${this.imagePath} (FAT at byte ${this.offset}): ${command} failed: ${run.stderr || `exit ${run.code}`}`,
       );
     }

@@ -178,7 +178,7 @@ function terminator(): Buffer {
 function checkInput(volumeId: string, files: readonly IsoFile[]): void {
   if (!/^[A-Za-z0-9_-]+$/.test(volumeId) || volumeId.length > MAX_VOLUME_ID) {
     throw new KubeseedError(
-      'io',
+      'internal',
       `ISO 9660 volume id ${JSON.stringify(volumeId)}: use 1 to ${MAX_VOLUME_ID} letters, digits, '_' or '-'`,
     );
   }
@@ -186,17 +186,17 @@ function checkInput(volumeId: string, files: readonly IsoFile[]): void {
   for (const { name, content } of files) {
     if (!/^[A-Za-z0-9._-]+$/.test(name) || name.length > MAX_JOLIET_NAME || name.startsWith('.')) {
       throw new KubeseedError(
-        'io',
+        'internal',
         `ISO 9660 file name ${JSON.stringify(name)}: use up to ${MAX_JOLIET_NAME} letters, digits, '.', '_' or '-', not starting with '.'`,
       );
     }
     if (seen.has(name))
       throw new KubeseedError(
-        'io',
+        'internal',
         `ISO 9660 file name ${JSON.stringify(name)} appears twice; each file needs its own name`,
       );
     if (content.length > MAX_EXTENT_BYTES)
-      throw new KubeseedError('io', `ISO 9660 file ${name} is over 4 GiB, more than one extent holds`);
+      throw new KubeseedError('size', `ISO 9660 file ${name} is over 4 GiB, more than one extent holds`);
     seen.add(name);
   }
 }

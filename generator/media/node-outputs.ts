@@ -33,7 +33,7 @@ export async function loadNodeOutputs(outDir: string, nodeName: string): Promise
     report = JSON.parse(text) as typeof report;
   } catch (error) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${join(outDir, 'nodes.json')} is not valid JSON (${(error as Error).message}); ${regenerate}`,
     );
   }

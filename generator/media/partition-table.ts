@@ -53,7 +53,7 @@ async function gptPartitions(path: string): Promise<Partition[]> {
   const header = await readAt(path, SECTOR, SECTOR);
   if (header.toString('latin1', 0, 8) !== 'EFI PART') {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${path}: the MBR announces a GPT but sector 1 holds no GPT header; is the image complete?`,
     );
   }
@@ -78,13 +78,13 @@ export async function fatPartitions(path: string): Promise<Partition[]> {
   const compressed = COMPRESSED.find(({ magic }) => magic.every((byte, index) => mbr[index] === byte));
   if (compressed) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${path} is ${compressed.name}-compressed; decompress it first (${compressed.undo} ${path}) and pass the .img`,
     );
   }
   if (mbr.length < SECTOR || mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${path} has no partition table (no MBR signature); pass a whole-disk image such as a Raspberry Pi .img`,
     );
   }

@@ -72,7 +72,7 @@ async function require64Bit(boot: BootFiles, names: readonly string[]): Promise<
   const config = stored(names, 'config.txt');
   if (!config) {
     throw new KubeseedError(
-      'io',
+      'invalid-input',
       `${boot.where} has no config.txt, so it is not a Raspberry Pi boot partition; pass the Pi image or its mounted boot partition`,
     );
   }
@@ -82,7 +82,7 @@ async function require64Bit(boot: BootFiles, names: readonly string[]): Promise<
   if (!armed64 || kernels32.length > 0) {
     const evidence = kernels32.length > 0 ? `it has ${kernels32.join(', ')}` : 'config.txt does not set arm_64bit=1';
     throw new KubeseedError(
-      'io',
+      'unsupported',
       `${boot.where} is a 32-bit (armhf) image: ${evidence}; kubeseed needs a 64-bit (arm64) image such as Ubuntu Server arm64 or Raspberry Pi OS (64-bit)`,
     );
   }
@@ -94,7 +94,10 @@ async function writeBoot(boot: BootFiles, node: NodeOutputs, progress: Progress)
   await require64Bit(boot, names);
   const cmdlineName = stored(names, 'cmdline.txt');
   if (!cmdlineName) {
-    throw new KubeseedError('io', `${boot.where} has no cmdline.txt; pass the Pi image or its mounted boot partition`);
+    throw new KubeseedError(
+      'invalid-input',
+      `${boot.where} has no cmdline.txt; pass the Pi image or its mounted boot partition`,
+    );
   }
   for (const file of NOCLOUD_FILES) {
     progress.step(`writing ${file}`);
@@ -125,7 +128,7 @@ async function findBootPartition(imagePath: string): Promise<BootFiles> {
     found.push(`partition ${partition.number} labelled ${JSON.stringify(label)}`);
   }
   throw new KubeseedError(
-    'io',
+    'invalid-input',
     `${imagePath}: no FAT partition labelled ${BOOT_LABELS.join(' (Ubuntu) or ')} (Raspberry Pi OS); found ${found.length > 0 ? found.join(', ') : 'no FAT file system'}`,
   );
 }

@@ -1,9 +1,9 @@
 // Node labels and taints reach the kubelet through --node-labels and kubeadm's
 // nodeRegistration.taints; the kubelet refuses to start on labels it may not set itself,
 // so those are caught here rather than on a machine at first boot.
+import { DNS_1123_SUBDOMAIN } from '../../core/formats.ts';
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** kubelet's allowed set within the kubernetes.io and k8s.io namespaces (NodeRestriction). */
 const KUBELET_ALLOWED_PREFIXES = ['kubelet.kubernetes.io/', 'node.kubernetes.io/'];
@@ -28,7 +28,7 @@ export function qualifiedNameProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+  if (prefix !== undefined && !DNS_1123_SUBDOMAIN.test(prefix)) {
     return `key ${JSON.stringify(key)} has an invalid prefix; expected a DNS subdomain like example.com/`;
   }
   if (!NAME.test(name)) {

@@ -2,9 +2,9 @@
 // per node by kube-controller-manager (--node-cidr-mask-size: /24 for IPv4, /64 for IPv6
 // by default, at most 16 bits between cluster and node masks); flannel's kube subnet
 // manager then uses each node's podCIDR.
+
+import { blocksOf, type Cidr, type Family } from '../../core/cidr.ts';
 import { podNetworks } from '../../templates/index.ts';
-import type { Cidr, Family } from './cidr.ts';
-import { blocksOf } from './cidr.ts';
 
 export const NODE_MASK: Record<Family, number> = { 4: 24, 6: 64 };
 const MAX_MASK_DIFFERENCE = 16;

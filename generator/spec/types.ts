@@ -1,112 +1,65 @@
-// The cluster spec after validation: every default applied, every value checked.
-// Loading and validation live in load.ts; this file is the shape everything else reads.
-import type { Arch } from '../../core/arch.ts';
+// The cluster spec everything else reads: the document declared in schema.ts, checked,
+// with what follows from it resolved (which node initialises, the API endpoint, lifetimes
+// in hours). Its type is what resolveSpec returns, so it follows the declaration.
+import type { Cidr } from '../../core/cidr.ts';
+import { formatHostPort, type HostPort } from '../../core/host-port.ts';
+import type { CARRIERS, ClusterDocument, KEY_ALGORITHMS, NODE_ROLES } from './schema.ts';
 
-export const SPEC_API_VERSION = 'kubeseed.dev/v1alpha1';
-export const SPEC_KIND = 'Cluster';
+export { KEY_ALGORITHMS, type RemoteFile } from './schema.ts';
 
-export const KEY_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
-
-export const NODE_ROLES = ['control-plane', 'worker'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
-
-export const CARRIERS = ['cloud-init', 'ignition'] as const;
 export type Carrier = (typeof CARRIERS)[number];
+export type Endpoint = HostPort;
 
-export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+const SECONDS_PER_HOUR = 3600;
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: (typeof TAINT_EFFECTS)[number];
+function withBootstrap(nodes: ClusterDocument['nodes']) {
+  const initIndex = nodes.findIndex((node) => node.role === 'control-plane');
+  return nodes.map((node, index) => ({
+    ...node,
+    /** How this node enters the cluster: the first control plane runs `kubeadm init`. */
+    bootstrap: (index === initIndex ? 'init' : node.role) as 'init' | NodeRole,
+  }));
 }
 
-/** Static addressing for a node; without it the node asks DHCP. */
-export interface NodeNetwork {
-  prefixLength: number;
-  gateway?: string;
-  nameservers?: string[];
-  /** Interface name; without it the settings apply to the ethernet interfaces (`e*`). */
-  interface?: string;
-}
+const texts = (blocks: readonly Cidr[]) => blocks.map((block) => block.text);
 
-export interface NodeSpec {
-  name: string;
-  role: NodeRole;
-  /** How this node enters the cluster: the first control plane runs `kubeadm init`. */
-  bootstrap: 'init' | 'control-plane' | 'worker';
-  address?: string;
-  arch: Arch;
-  carrier: Carrier;
-  labels: Record<string, string>;
-  /** Undefined means kubeadm's default (control planes get the control-plane NoSchedule taint). */
-  taints?: Taint[];
-  sshAuthorizedKeys: string[];
-  network?: NodeNetwork;
-}
-
-export interface Endpoint {
-  host: string;
-  port: number;
-}
-
-/** A file machines download at first boot, checked against its hash before use. */
-export interface RemoteFile {
-  url: string;
-  /** Hex SHA-512 of the file. */
-  sha512: string;
-}
-
-export interface RegistryMirrorSpec {
-  /** The registry being mirrored, e.g. registry.k8s.io or docker.io. */
-  host: string;
-  mirrors: string[];
-  /** PEM CA certificate of the mirrors' TLS certificates. */
-  caCertificate?: string;
-  skipVerify?: boolean;
-}
-
-/** An air-gap image archive baked into the machine image (from `kubeseed images archive`). */
-export interface ImageArchiveSpec {
-  path: string;
-  sha256: string;
-}
-
-export interface ClusterSpec {
-  name: string;
-  /** Full version without the leading v, e.g. `1.33.2`. */
-  kubernetesVersion: string;
-  /** Minor version, e.g. `1.33`. */
-  kubernetesMinor: string;
-  controlPlaneEndpoint: Endpoint;
-  networking: {
-    /** One CIDR, or an IPv4 and an IPv6 CIDR for dual-stack (kubeadm joins them with a comma). */
-    podSubnets: string[];
-    serviceSubnets: string[];
-    dnsDomain: string;
-  };
-  pki: {
-    algorithm: KeyAlgorithm;
-    caValidityHours: number;
-    certValidityHours: number;
-  };
-  tokens: {
+/** The spec from a checked document and the endpoint the checks resolved. */
+export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: Endpoint) {
+  const { networking, pki, agent, kubernetesSysext, imageRepository } = document;
+  return {
+    name: document.name,
+    /** Full version without the leading v, e.g. `1.33.2`. */
+    kubernetesVersion: document.kubernetesVersion.version,
+    /** Minor version, e.g. `1.33`. */
+    kubernetesMinor: document.kubernetesVersion.minor,
+    controlPlaneEndpoint,
+    networking: {
+      /** One CIDR, or an IPv4 and an IPv6 CIDR for dual-stack (kubeadm joins them with a comma). */
+      podSubnets: texts(networking.podSubnet),
+      serviceSubnets: texts(networking.serviceSubnet),
+      dnsDomain: networking.dnsDomain,
+    },
+    pki: {
+      algorithm: pki.algorithm,
+      caValidityHours: pki.caValidity / SECONDS_PER_HOUR,
+      certValidityHours: pki.certValidity / SECONDS_PER_HOUR,
+    },
     /** Seconds; 0 means the token never expires. */
-    ttlSeconds: number;
+    tokens: { ttlSeconds: document.tokens.ttl },
+    podNetwork: document.podNetwork,
+    ...(imageRepository === undefined ? {} : { imageRepository }),
+    registries: document.registries,
+    imageArchives: document.imageArchives,
+    ...(agent && Object.keys(agent).length > 0 ? { agent } : {}),
+    ...(kubernetesSysext && Object.keys(kubernetesSysext).length > 0 ? { kubernetesSysext } : {}),
+    nodes: withBootstrap(document.nodes),
   };
-  podNetwork: string;
-  /** kubeadm's imageRepository: where kubeadm's own images come from (a local registry). */
-  imageRepository?: string;
-  registries: RegistryMirrorSpec[];
-  imageArchives: ImageArchiveSpec[];
-  /** Where Ignition machines (Flatcar, Fedora CoreOS) download kubeseed-boot, per architecture. */
-  agent?: Partial<Record<Arch, RemoteFile>>;
-  /** Flatcar's Kubernetes system extension image (kubeadm, kubelet, kubectl), per architecture. */
-  kubernetesSysext?: Partial<Record<Arch, RemoteFile>>;
-  nodes: NodeSpec[];
 }
 
-export function formatEndpoint(endpoint: Endpoint): string {
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
-}
+export type ClusterSpec = ReturnType<typeof resolveSpec>;
+export type NodeSpec = ClusterSpec['nodes'][number];
+export type Taint = NonNullable<NodeSpec['taints']>[number];
+
+export const formatEndpoint = formatHostPort;

@@ -52,7 +52,7 @@ export async function baseNodeTarball(arch: AgentArch, cacheDir: string): Promis
   if (actual !== INTEGRITY[arch]) {
     await rm(tarball, { force: true });
     throw new KubeseedError(
-      'io',
+      'integrity',
       `${spec}: tarball integrity ${actual} does not match the pinned ${INTEGRITY[arch]}; refusing to build with it`,
     );
   }

@@ -73,14 +73,14 @@ export async function compileAgentScript(entry: string): Promise<string> {
   // Warnings are errors here: the ones esbuild gives for this setup (an import.meta left
   // empty in CommonJS, a require it cannot follow) each mean a failure on the machine.
   if (result.warnings.length > 0) {
-    throw new KubeseedError('command-failed', `esbuild warned while bundling ${entry}`, result.warnings.map(problemOf));
+    throw new KubeseedError('internal', `esbuild warned while bundling ${entry}`, result.warnings.map(problemOf));
   }
   const output = result.outputFiles[0];
-  if (!output) throw new KubeseedError('command-failed', `esbuild wrote no output for ${entry}`);
+  if (!output) throw new KubeseedError('internal', `esbuild wrote no output for ${entry}`);
   const problems = loaderProblems(output.text);
   if (problems.length > 0) {
     throw new KubeseedError(
-      'command-failed',
+      'internal',
       `the script compiled from ${entry} would load code from outside itself`,
       problems,
     );

@@ -37,14 +37,14 @@ export async function fetchToken(
 ): Promise<string> {
   if (challenge.scheme !== 'bearer') {
     throw new KubeseedError(
-      'io',
+      'unsupported',
       `${registry} asks for ${challenge.scheme || 'unknown'} credentials; kubeseed pulls anonymously: copy the images to a registry that allows anonymous pulls (or a local mirror, with --insecure for plain HTTP)`,
     );
   }
   const realm = challenge.params.realm;
   if (!realm)
     throw new KubeseedError(
-      'io',
+      'protocol',
       `${registry} sent a Bearer challenge without a realm; it does not follow the registry token protocol`,
     );
   const url = new URL(realm);
@@ -55,19 +55,19 @@ export async function fetchToken(
     response = await fetchImpl(url, { headers: { accept: 'application/json' } });
   } catch (error) {
     throw new KubeseedError(
-      'io',
+      'network',
       `cannot reach ${registry}'s token service ${url.origin}: ${(error as Error).message}`,
     );
   }
   if (!response.ok) {
     throw new KubeseedError(
-      'io',
+      'unsupported',
       `${registry}'s token service ${url.origin} refused an anonymous token (HTTP ${response.status}): the repository is private or does not exist`,
     );
   }
   const body = (await response.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === 'string' ? body.token : body.access_token;
   if (typeof token !== 'string' || token === '')
-    throw new KubeseedError('io', `${registry}'s token service ${url.origin} answered without a token`);
+    throw new KubeseedError('protocol', `${registry}'s token service ${url.origin} answered without a token`);
   return token;
 }

@@ -95,7 +95,7 @@ export class RegistryClient {
     );
     if (!response.ok) throw await this.#failure(response, `${where}: cannot get the manifest from ${image.registry}`);
     const tooLarge = new KubeseedError(
-      'io',
+      'protocol',
       `${where}: the manifest ${image.registry} serves is larger than ${MAX_MANIFEST_BYTES} bytes; that is no image manifest`,
     );
     if (Number(response.headers.get('content-length') ?? 0) > MAX_MANIFEST_BYTES) {
@@ -109,7 +109,7 @@ export class RegistryClient {
     const expected = reference.startsWith('sha256:') ? reference : served;
     if (expected && expected !== digest) {
       throw new KubeseedError(
-        'io',
+        'integrity',
         `${where}: ${image.registry} served a manifest whose sha256 is ${digest}, not ${expected}; the registry or something between returned corrupted data`,
       );
     }
@@ -138,7 +138,7 @@ export class RegistryClient {
         if (!(error instanceof TransientError)) throw error;
         if (attempt === ATTEMPTS) {
           throw new KubeseedError(
-            'io',
+            'network',
             `blob ${blob.digest} of ${imageName(image)} from ${image.registry}: ${error.message} (${ATTEMPTS} tries); run the same command again to resume`,
           );
         }
@@ -188,7 +188,7 @@ export class RegistryClient {
     let received = offset;
     onProgress?.(received);
     const tooLong = new KubeseedError(
-      'io',
+      'integrity',
       `blob ${blob.digest} of ${imageName(image)} from ${image.registry} is longer than the ${blob.size} bytes its manifest says; the registry served other content`,
     );
     try {
@@ -219,7 +219,7 @@ export class RegistryClient {
     if (actual !== blob.digest) {
       await rm(partial, { force: true });
       throw new KubeseedError(
-        'io',
+        'integrity',
         `blob ${blob.digest} of ${imageName(image)} from ${image.registry} does not match its digest: the bytes served hash to ${actual}. The registry (or a proxy between) served corrupted data; nothing of it was kept. Run the command again; if it repeats, repair or re-push the image on the registry`,
       );
     }
@@ -228,15 +228,21 @@ export class RegistryClient {
 
   async #failure(response: Response, what: string): Promise<KubeseedError> {
     const detail = await registryErrors(response);
-    const hint =
-      response.status === 404
-        ? ': not there — check the name and tag, or that the mirror holds the image'
-        : response.status === 401 || response.status === 403
-          ? ': access refused — the repository is private, or does not exist'
-          : response.status === 429
-            ? ': rate limited — wait, then run the same command again'
-            : '';
-    return new KubeseedError('io', `${what} (${detail})${hint}`);
+    const { status } = response;
+    if (status === 404)
+      return new KubeseedError(
+        'invalid-input',
+        `${what} (${detail}): not there — check the name and tag, or that the mirror holds the image`,
+      );
+    if (status === 401 || status === 403)
+      return new KubeseedError(
+        'unsupported',
+        `${what} (${detail}): access refused — the repository is private, or does not exist`,
+      );
+    if (status === 429)
+      return new KubeseedError('network', `${what} (${detail}): rate limited — wait, then run the same command again`);
+    // Server errors are retried before they get here; what is left is an answer outside the protocol.
+    return new KubeseedError(status >= 500 ? 'network' : 'protocol', `${what} (${detail})`);
   }
 
   /** Retries network failures and server errors; other answers go back to the caller. */
@@ -249,7 +255,7 @@ export class RegistryClient {
       } catch (error) {
         if (!(error instanceof TransientError) || attempt === ATTEMPTS) {
           throw error instanceof TransientError
-            ? new KubeseedError('io', `${error.message} (${ATTEMPTS} tries)`)
+            ? new KubeseedError('network', `${error.message} (${ATTEMPTS} tries)`)
             : error;
         }
       }
@@ -290,7 +296,7 @@ export class RegistryClient {
       }
       return response;
     }
-    throw new KubeseedError('io', `${image.registry}: more than ${MAX_REDIRECTS} redirects for ${path}`);
+    throw new KubeseedError('protocol', `${image.registry}: more than ${MAX_REDIRECTS} redirects for ${path}`);
   }
 
   async #send(url: URL, headers: Record<string, string>, registry: string): Promise<Response> {

@@ -2,13 +2,19 @@
 // manifest v2 schema 2 it grew from): an index (manifest list) names one manifest per
 // platform; a manifest names a config blob and layer blobs. Checked only as far as pulling
 // needs, so a field a later spec version adds passes through untouched.
-import { KubeseedError } from '../../core/errors.ts';
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+import { KubeseedError, type Problem } from '../../core/errors.ts';
+import { sha256Digest } from '../../core/formats.ts';
+import {
+  type Infer,
+  integer,
+  isRecord,
+  list,
+  object,
+  ProblemSink,
+  readDocument,
+  type Schema,
+  string,
+} from '../../core/schema.ts';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -20,29 +26,26 @@ export const MEDIA_TYPES = {
 /** Every manifest type kubeseed can pull, for the Accept header (schema 1 is not among them). */
 export const ACCEPTED_MANIFEST_TYPES: readonly string[] = Object.values(MEDIA_TYPES);
 
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  platform?: Platform;
-}
+// Later spec versions add fields (annotations, artifactType, os.features): they pass.
+const open = { unknownFields: 'ignore' } as const;
 
-export interface IndexDocument {
-  kind: 'index';
-  mediaType: string;
-  manifests: Descriptor[];
-}
+/** An image's platform, as an index entry and an image config both give it. */
+const platform = object({ os: string(), architecture: string(), variant: string().orAbsent() }, open);
 
-export interface ManifestDocument {
-  kind: 'manifest';
-  mediaType: string;
-  config: Descriptor;
-  layers: Descriptor[];
-}
+const descriptor = object(
+  { mediaType: string(), digest: sha256Digest, size: integer({ min: 0 }), platform: platform.orAbsent() },
+  open,
+);
 
+const indexDocument = object({ manifests: list(descriptor) }, open);
+const manifestDocument = object({ config: descriptor, layers: list(descriptor) }, open);
+
+export type Platform = Infer<typeof platform>;
+export type Descriptor = Infer<typeof descriptor>;
+export type IndexDocument = { kind: 'index'; mediaType: string } & Infer<typeof indexDocument>;
+export type ManifestDocument = { kind: 'manifest'; mediaType: string } & Infer<typeof manifestDocument>;
 export type ImageDocument = IndexDocument | ManifestDocument;
 
-const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 // distribution-spec: registries should accept manifests up to 4 MiB; nothing kubeseed pulls comes close.
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -54,22 +57,30 @@ export function isManifestType(mediaType: string): boolean {
   return mediaType === MEDIA_TYPES.ociManifest || mediaType === MEDIA_TYPES.dockerManifest;
 }
 
-function malformed(where: string, why: string): KubeseedError {
+function malformed(where: string, why: string, problems: Problem[] = []): KubeseedError {
   return new KubeseedError(
-    'io',
-    `${where}: ${why}; the registry served something that is not an OCI or Docker v2 image manifest`,
+    'protocol',
+    `${where}: ${why}; the registry served something that is not an OCI or Docker v2 image`,
+    problems,
   );
 }
 
-function descriptor(value: unknown, where: string): Descriptor {
-  const d = value as Partial<Descriptor> | null;
-  if (typeof d !== 'object' || d === null) throw malformed(where, 'a descriptor is not an object');
-  if (typeof d.mediaType !== 'string') throw malformed(where, 'a descriptor has no mediaType');
-  if (typeof d.digest !== 'string' || !SHA256_DIGEST.test(d.digest))
-    throw malformed(where, `descriptor digest ${JSON.stringify(d.digest)} is not sha256:<64 hex>`);
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
-    throw malformed(where, `descriptor ${d.digest} has no valid size`);
-  return d as Descriptor;
+function readJson(bytes: Buffer, where: string, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw malformed(where, `the ${what} is not JSON`);
+  }
+  if (!isRecord(json)) throw malformed(where, `the ${what} is not a JSON object`);
+  return json;
+}
+
+function read<T>(schema: Schema<T>, json: unknown, where: string, what: string): T {
+  const sink = new ProblemSink();
+  const value = readDocument(schema, json, sink);
+  if (value === undefined) throw malformed(where, `the ${what} does not match its specification`, sink.problems);
+  return value;
 }
 
 /**
@@ -77,12 +88,7 @@ function descriptor(value: unknown, where: string): Descriptor {
  * their own `mediaType` too, and an OCI document may leave it out, so either names the type.
  */
 export function parseImageDocument(bytes: Buffer, contentType: string | undefined, where: string): ImageDocument {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw malformed(where, 'the manifest is not JSON');
-  }
+  const json = readJson(bytes, where, 'manifest');
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   const served = contentType?.split(';')[0]?.trim();
   const mediaType =
@@ -91,26 +97,22 @@ export function parseImageDocument(bytes: Buffer, contentType: string | undefine
     (Array.isArray(json.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
   if (json.schemaVersion === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1')) {
     throw new KubeseedError(
-      'io',
+      'unsupported',
       `${where}: is a Docker schema 1 image, which containerd no longer pulls; push it again with a current client (schema 2 or OCI)`,
     );
   }
   if (json.schemaVersion !== 2) throw malformed(where, `schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
-  if (isIndexType(mediaType)) {
-    if (!Array.isArray(json.manifests)) throw malformed(where, 'an index has no manifests list');
-    return { kind: 'index', mediaType, manifests: json.manifests.map((entry) => descriptor(entry, where)) };
-  }
+  if (isIndexType(mediaType)) return { kind: 'index', mediaType, ...read(indexDocument, json, where, 'index') };
   if (isManifestType(mediaType)) {
-    if (!Array.isArray(json.layers)) throw malformed(where, 'a manifest has no layers list');
-    return {
-      kind: 'manifest',
-      mediaType,
-      config: descriptor(json.config, where),
-      layers: json.layers.map((entry) => descriptor(entry, where)),
-    };
+    return { kind: 'manifest', mediaType, ...read(manifestDocument, json, where, 'manifest') };
   }
   throw new KubeseedError(
-    'io',
+    'unsupported',
     `${where}: has media type ${mediaType}, which is not an image (an artifact such as a Helm chart or a signature?)`,
   );
+}
+
+/** The platform an image config blob names (OCI image-spec config.md: os, architecture, variant). */
+export function parseImageConfigPlatform(bytes: Buffer, where: string): Platform {
+  return read(platform, readJson(bytes, where, 'image config'), where, 'image config');
 }

@@ -92,7 +92,7 @@ test('add-on templates: ${NAME} substituted; a placeholder without a value is an
 
 test('containerd hosts.toml: Docker Hub upstream, several mirrors in order, skip_verify', () => {
   assert.is(
-    hostsToml({ host: 'docker.io', endpoints: ['https://a.internal', 'http://b.internal:5000'], skipVerify: true }),
+    hostsToml({ host: 'docker.io', mirrors: ['https://a.internal', 'http://b.internal:5000'], skipVerify: true }),
     [
       '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.',
       'server = "https://registry-1.docker.io"',

@@ -243,7 +243,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
       criSocket: `unix://${SOCKET}`,
       sandboxImage: SANDBOX_IMAGE,
       registryMirrors: [
-        { host: 'registry.k8s.io', endpoints: ['https://mirror.internal:5000'], caCertificate: pki.caCert },
+        { host: 'registry.k8s.io', mirrors: ['https://mirror.internal:5000'], caCertificate: pki.caCert },
       ],
     },
     images: { archives: [{ path: ARCHIVE_PATH, sha256: sha256(ARCHIVE_CONTENT) }], required: [ADDON_IMAGE] },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeseedError, type Problem } from '../../../core/errors.ts';
+import { formatProblem, KubeseedError, type Problem } from '../../../core/errors.ts';
 import { loadSpec } from '../../../generator/spec/load.ts';
 
 const BASE = `apiVersion: kubeseed.dev/v1alpha1
@@ -104,7 +104,16 @@ valid('dual-stack subnets and a bracketed IPv6 endpoint: only the IPv4-only pod 
 valid('tokens.ttl 0 is accepted with a warning', () => {
   const { spec, warnings } = loadSpec(`${BASE}tokens:\n  ttl: 0\n`);
   assert.is(spec.tokens.ttlSeconds, 0);
-  assert.match(warnings[0] ?? '', /never expires/);
+  assert.equal(warnings, [
+    {
+      path: 'tokens.ttl',
+      message:
+        'is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token',
+      line: 19,
+      column: 8,
+      severity: 'warning',
+    },
+  ]);
 });
 
 const invalid = suite('cluster spec: each bad input names the field, line:column and the fix');
@@ -606,6 +615,23 @@ invalid('all problems are reported together', () => {
     problemsOf(text).map((problem) => problem.path),
     ['name', 'pki.algorithm', 'nodes[1].role'],
   );
+});
+
+invalid('read from a file, each problem starts with file:line:col, the form editors jump to', () => {
+  const lines = (text: string) => {
+    try {
+      loadSpec(text, 'cluster.yaml');
+    } catch (error) {
+      return (error as KubeseedError).problems.map(formatProblem);
+    }
+    return [];
+  };
+  assert.equal(lines(replace('role: worker', 'role: boss')), [
+    'cluster.yaml:16:11: nodes[1].role: "boss" is not supported; expected one of: control-plane, worker',
+  ]);
+  assert.equal(lines(replace('  podSubnet: 10.244.0.0/16', '  podSubnet: [10.244.0.0/16')), [
+    'cluster.yaml:8:3: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  ]);
 });
 
 valid.run();

@@ -34,12 +34,13 @@ function stub(answer: (url: URL, headers: Record<string, string>) => Response): 
   return { fetch: fetchStub, seen };
 }
 
+/** `code: message`: callers branch on the code, users read the message. */
 async function failure(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {
     assert.instance(error, KubeseedError);
-    return (error as Error).message;
+    return `${(error as KubeseedError).code}: ${(error as Error).message}`;
   }
   assert.unreachable('expected an error');
   return '';
@@ -73,7 +74,9 @@ client('a manifest request asks for every OCI and Docker v2 type and checks the 
 client('bytes that do not hash to the digest asked for are refused', async () => {
   const { fetch } = stub(() => new Response(MANIFEST));
   const wanted = `sha256:${'1'.repeat(64)}`;
-  assert.match(await failure(new RegistryClient({ fetch }).getManifest(image, wanted)), `not ${wanted}`);
+  const message = await failure(new RegistryClient({ fetch }).getManifest(image, wanted));
+  assert.match(message, `not ${wanted}`);
+  assert.match(message, /^integrity: /);
 });
 
 client('a password challenge is refused with what to do instead', async () => {
@@ -82,7 +85,7 @@ client('a password challenge is refused with what to do instead', async () => {
   );
   assert.match(
     await failure(new RegistryClient({ fetch }).getManifest(image, '1.0')),
-    /asks for basic credentials; kubeseed pulls anonymously/,
+    /^unsupported: .*asks for basic credentials; kubeseed pulls anonymously/,
   );
 });
 
@@ -99,6 +102,7 @@ client('a registry error body is quoted, with a hint for the status', async () =
     'registry.example.com/team/app:1.0: cannot get the manifest from registry.example.com (MANIFEST_UNKNOWN: manifest unknown)',
   );
   assert.match(message, 'check the name and tag');
+  assert.match(message, /^invalid-input: /);
 });
 
 client('server errors are retried, then reported with the number of tries', async () => {
@@ -114,7 +118,7 @@ client('server errors are retried, then reported with the number of tries', asyn
   });
   assert.match(
     await failure(new RegistryClient({ fetch: down.fetch, retryDelayMs: () => 1 }).getManifest(image, '1.0')),
-    /ECONNREFUSED.*--insecure.*\(3 tries\)/,
+    /^network: .*ECONNREFUSED.*--insecure.*\(3 tries\)/,
   );
 });
 

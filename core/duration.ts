@@ -1,5 +1,6 @@
 // Durations in the spec are written the way kubeadm users write them ("24h", "8760h")
 // plus days and years for certificate lifetimes ("365d", "10y").
+import { custom } from './schema.ts';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, y: 365 * 86400 };
 
@@ -12,6 +13,14 @@ export function parseDuration(text: string): number | undefined {
   if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return undefined;
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_SECONDS[unit as string]!, 0);
 }
+
+/** A duration field, read to seconds; a bare number (YAML `ttl: 0`) counts as its text. */
+export const duration = custom<number>((value, at) => {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string') return at.fail(`must be ${DURATION_HINT}`);
+  const seconds = parseDuration(text);
+  return seconds === undefined ? at.fail(`${JSON.stringify(text)} is not ${DURATION_HINT}`) : seconds;
+});
 
 /** Go's time.Duration text (what kubeadm's config expects), e.g. 86400 → "24h0m0s". */
 export function goDuration(seconds: number): string {

@@ -1,0 +1,154 @@
+// Rules of the cluster spec that span fields, run on the document schema.ts has read:
+// node names and addresses, static node networks, the pod network, subnets that must not
+// overlap, version-dependent settings. Each problem names the field it is about.
+import { isIP } from 'node:net';
+import { type Cidr, contains, overlaps } from '../../core/cidr.ts';
+import type { PathSegment, ProblemSink } from '../../core/schema.ts';
+import { POD_NETWORKS, podSubnetProblems } from './pod-networks.ts';
+import { API_SERVER_PORT, type ClusterDocument } from './schema.ts';
+import type { Endpoint } from './types.ts';
+
+/** kube-apiserver refuses service ranges with more than 2^20 addresses. */
+const MAX_SERVICE_HOST_BITS = 20;
+const ECDSA_P384_MINOR = 34;
+
+type Report = (path: readonly PathSegment[], message: string) => void;
+
+function checkPki(document: ClusterDocument, report: Report): void {
+  const { algorithm, caValidity, certValidity } = document.pki;
+  if (algorithm === 'ECDSA-P384' && Number(document.kubernetesVersion.minor.split('.')[1]) < ECDSA_P384_MINOR) {
+    report(
+      ['pki', 'algorithm'],
+      `ECDSA-P384 needs Kubernetes 1.${ECDSA_P384_MINOR} or newer (kubeadm's encryptionAlgorithm); use ECDSA-P256 or upgrade kubernetesVersion`,
+    );
+  }
+  if (certValidity > caValidity) {
+    report(['pki', 'certValidity'], 'is longer than caValidity: certificates cannot outlive the CA that signs them');
+  }
+}
+
+function checkNodes(document: ClusterDocument, report: Report): void {
+  const firstWithName = new Map<string, number>();
+  const firstWithAddress = new Map<string, number>();
+  document.nodes.forEach((node, index) => {
+    const at = ['nodes', index];
+    const sameName = firstWithName.get(node.name);
+    if (sameName === undefined) firstWithName.set(node.name, index);
+    else
+      report(
+        [...at, 'name'],
+        `${JSON.stringify(node.name)} is already used by nodes[${sameName}]; node names must be unique`,
+      );
+    if (node.address !== undefined) {
+      const sameAddress = firstWithAddress.get(node.address);
+      if (sameAddress === undefined) firstWithAddress.set(node.address, index);
+      else report([...at, 'address'], `${node.address} is already used by nodes[${sameAddress}]`);
+    }
+    if (!node.network) return;
+    if (node.address === undefined) {
+      report(
+        [...at, 'network'],
+        "static network settings need the node's address; add address, or remove network to use DHCP",
+      );
+      return;
+    }
+    const family = isIP(node.address);
+    const { prefixLength, gateway } = node.network;
+    const maxPrefix = family === 6 ? 128 : 32;
+    if (prefixLength > maxPrefix)
+      report([...at, 'network', 'prefixLength'], `${prefixLength} is out of range 1–${maxPrefix}`);
+    if (gateway !== undefined && isIP(gateway) !== family) {
+      report([...at, 'network', 'gateway'], `${gateway} is IPv${isIP(gateway)} but the node's address is IPv${family}`);
+    }
+  });
+}
+
+function checkIgnitionDownloads(document: ClusterDocument, report: Report): void {
+  const arches = new Set(document.nodes.filter((node) => node.carrier === 'ignition').map((node) => node.arch));
+  for (const arch of arches) {
+    if (document.agent?.[arch]) continue;
+    report(
+      ['agent'],
+      `needs ${arch}: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-${arch} you host`,
+    );
+  }
+}
+
+function checkSubnets(document: ClusterDocument, report: Report): void {
+  const pods: Cidr[] = document.networking.podSubnet;
+  const services: Cidr[] = document.networking.serviceSubnet;
+  const network = POD_NETWORKS.find((candidate) => candidate.name === document.podNetwork)!;
+  for (const problem of podSubnetProblems(network, pods, document.nodes.length)) {
+    report(['networking', 'podSubnet'], problem);
+  }
+  for (const pod of pods) {
+    for (const service of services) {
+      if (overlaps(pod, service))
+        report(
+          ['networking', 'serviceSubnet'],
+          `${service.text} overlaps the pod subnet ${pod.text}; pick ranges that do not overlap`,
+        );
+    }
+  }
+  for (const service of services) {
+    const width = service.family === 4 ? 32 : 128;
+    if (width - service.prefix > MAX_SERVICE_HOST_BITS) {
+      report(
+        ['networking', 'serviceSubnet'],
+        `${service.text} is too large: kube-apiserver allows at most 2^${MAX_SERVICE_HOST_BITS} service addresses (use /${width - MAX_SERVICE_HOST_BITS} or smaller)`,
+      );
+    }
+  }
+  if (services.some((service) => !pods.some((pod) => pod.family === service.family))) {
+    report(['networking', 'serviceSubnet'], 'has an IP family the pod subnet does not; dual-stack needs both in both');
+  }
+  document.nodes.forEach((node, index) => {
+    if (node.address === undefined) return;
+    for (const block of [...pods, ...services]) {
+      if (contains(block, node.address)) {
+        report(
+          ['nodes', index, 'address'],
+          `${node.address} lies inside ${block.text}; node addresses must not overlap the pod or service subnets`,
+        );
+      }
+    }
+  });
+}
+
+/** The given endpoint, or the single control plane's address. */
+function resolveEndpoint(document: ClusterDocument, report: Report): Endpoint | undefined {
+  if (document.controlPlaneEndpoint) return document.controlPlaneEndpoint;
+  const controlPlanes = document.nodes.filter((node) => node.role === 'control-plane');
+  if (controlPlanes.length > 1) {
+    report(
+      ['controlPlaneEndpoint'],
+      'is required with more than one control plane: a load balancer or VIP address (host or host:port) in front of all of them',
+    );
+    return undefined;
+  }
+  const address = controlPlanes[0]?.address;
+  if (address === undefined) {
+    report(
+      ['controlPlaneEndpoint'],
+      'is required when the control plane has no address: give controlPlaneEndpoint or the control-plane node an address',
+    );
+    return undefined;
+  }
+  return { host: address, port: API_SERVER_PORT };
+}
+
+/** Checks the rules that span fields; returns the API endpoint every node reaches. */
+export function checkSpec(document: ClusterDocument, sink: ProblemSink): Endpoint | undefined {
+  const report: Report = (path, message) => sink.add(path, message);
+  checkPki(document, report);
+  if (document.tokens.ttl === 0) {
+    sink.warn(
+      ['tokens', 'ttl'],
+      'is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token',
+    );
+  }
+  checkNodes(document, report);
+  checkIgnitionDownloads(document, report);
+  checkSubnets(document, report);
+  return resolveEndpoint(document, report);
+}

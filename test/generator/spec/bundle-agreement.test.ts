@@ -1,0 +1,133 @@
+// The cluster spec and the node bundle share their declarations of registry mirrors, image
+// archives and endpoints: what the generator accepts, the agent accepts, with the same
+// message when it does not. Both sides run their real loaders on real text.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { stringify } from 'yaml';
+import { KubeseedError, type Problem } from '../../../core/errors.ts';
+import { type NodeBundle, parseBundle, renderBundle } from '../../../core/node-bundle.ts';
+import { loadSpec } from '../../../generator/spec/load.ts';
+import { type ClusterSpec, formatEndpoint } from '../../../generator/spec/types.ts';
+import { makeBundle, makePki } from '../../bootstrap/helpers.ts';
+
+const SPEC = `apiVersion: kubeseed.dev/v1alpha1
+kind: Cluster
+name: demo
+kubernetesVersion: 1.33.2
+networking:
+  podSubnet: 10.244.0.0/16
+nodes:
+  - name: cp-1
+    role: control-plane
+    address: 10.0.0.10
+`;
+
+type Outcome<T> = { value: T } | { problems: string[] };
+
+/** Problems relative to the item, so the spec's and the bundle's can be compared. */
+function outcome<T>(load: () => T, itemPath: string): Outcome<T> {
+  try {
+    return { value: load() };
+  } catch (error) {
+    if (!(error instanceof KubeseedError)) throw error;
+    return {
+      problems: error.problems.map(
+        (problem: Problem) => `${problem.path.replace(itemPath, '').replace(/^\./, '')}: ${problem.message}`,
+      ),
+    };
+  }
+}
+
+function inSpec(extra: string, itemPath = ''): Outcome<ClusterSpec> {
+  return outcome(() => loadSpec(`${SPEC}${extra}`).spec, itemPath);
+}
+
+function inBundle(change: (bundle: NodeBundle) => NodeBundle, itemPath: string): Outcome<NodeBundle> {
+  return outcome(() => parseBundle(stringify(change(makeBundle('worker')))), itemPath);
+}
+
+const test = suite('cluster spec and node bundle agree');
+
+const mirrors: Array<Record<string, unknown>> = [
+  { host: 'registry.k8s.io', mirrors: ['https://mirror.local:5000'] },
+  { host: 'localhost:5000', mirrors: ['http://10.0.0.1:5000/v2', 'https://[fd00::1]:5000'], skipVerify: true },
+  { host: '[fd00::1]:5000', mirrors: ['https://mirror.local'] },
+  { host: 'Registry.K8s.io', mirrors: ['https://mirror.local'] },
+  { host: 'registry_k8s.io', mirrors: ['https://mirror.local'] },
+  { host: 'registry.k8s.io:99999', mirrors: ['https://mirror.local'] },
+  { host: 'registry.k8s.io', mirrors: [] },
+  { host: 'registry.k8s.io', mirrors: ['ftp://mirror.local', 'mirror.local:5000'] },
+  { host: 'registry.k8s.io' },
+  { host: 'registry.k8s.io', mirrors: ['https://mirror.local'], caCertificate: 'not a certificate' },
+  { host: 'registry.k8s.io', endpoints: ['https://mirror.local'] },
+];
+
+test('a registry mirror the spec accepts is one the bundle accepts, and the other way round', () => {
+  const withCa = { host: 'docker.io', mirrors: ['https://mirror.local'], caCertificate: makePki().caCert };
+  let accepted = 0;
+  for (const mirror of [...mirrors, withCa]) {
+    const spec = inSpec(`registries:\n  - ${JSON.stringify(mirror)}\n`, 'registries[0]');
+    const bundle = inBundle(
+      (base) => ({ ...base, runtime: { ...base.runtime, registryMirrors: [mirror as never] } }),
+      'runtime.registryMirrors[0]',
+    );
+    const shown = JSON.stringify(mirror).slice(0, 80);
+    if ('problems' in spec) {
+      assert.ok('problems' in bundle, `the bundle accepts what the spec refuses: ${shown}`);
+      assert.equal(bundle.problems, spec.problems, shown);
+      continue;
+    }
+    accepted++;
+    assert.ok('value' in bundle, `the bundle refuses what the spec accepts: ${shown}`);
+    // What the generator copies into every bundle is what the agent reads back.
+    const generated = { ...makeBundle('worker') };
+    generated.runtime = { ...generated.runtime, registryMirrors: spec.value.registries };
+    assert.equal(parseBundle(renderBundle(generated)).runtime.registryMirrors, spec.value.registries, shown);
+  }
+  assert.is(accepted, 4);
+});
+
+test('an image archive the spec accepts is one the bundle accepts, and the other way round', () => {
+  const sha256 = 'ab'.repeat(32);
+  const archives: Array<Record<string, unknown>> = [
+    { path: '/var/lib/kubeseed/images/images.tar', sha256 },
+    { path: 'images.tar', sha256 },
+    { path: '/var/lib/kubeseed/my images.tar', sha256 },
+    { path: '/images.tar', sha256: sha256.toUpperCase() },
+    { path: '/images.tar', sha256: `sha256:${sha256}` },
+    { path: '/images.tar' },
+  ];
+  for (const archive of archives) {
+    const spec = inSpec(`imageArchives:\n  - ${JSON.stringify(archive)}\n`, 'imageArchives[0]');
+    const bundle = inBundle(
+      (base) => ({ ...base, images: { ...base.images, archives: [archive as never] } }),
+      'images.archives[0]',
+    );
+    const shown = JSON.stringify(archive);
+    if ('problems' in spec) {
+      assert.ok('problems' in bundle, `the bundle accepts what the spec refuses: ${shown}`);
+      assert.equal(bundle.problems, spec.problems, shown);
+    } else {
+      assert.ok('value' in bundle, `the bundle refuses what the spec accepts: ${shown}`);
+      assert.equal((bundle as { value: NodeBundle }).value.images.archives, spec.value.imageArchives);
+    }
+  }
+});
+
+test('every endpoint the spec accepts reaches the bundle in a form the agent accepts', () => {
+  for (const endpoint of [
+    'k8s.example.com',
+    'k8s.example.com:443',
+    '192.0.2.10',
+    '"[2001:db8::10]:6443"',
+    '2001:db8::10',
+  ]) {
+    const spec = inSpec(`controlPlaneEndpoint: ${endpoint}\n`);
+    assert.ok('value' in spec, `${endpoint}: ${JSON.stringify(spec)}`);
+    const written = formatEndpoint(spec.value.controlPlaneEndpoint);
+    const bundle = inBundle((base) => ({ ...base, cluster: { ...base.cluster, controlPlaneEndpoint: written } }), '');
+    assert.ok('value' in bundle, `${written}: ${JSON.stringify(bundle)}`);
+  }
+});
+
+test.run();
