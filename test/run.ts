@@ -1,13 +1,40 @@
-// Runs every uvu suite under test/ (or the files named on the command line) in one
-// process and ends with the plain summary line CI reads: "N passed, N failed".
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// `npm test [-- PATTERN...]`: every uvu test file under test/ (or those whose path contains
+// any PATTERN), each in its own process as uvu documents (`node file.test.ts`), a few at a
+// time; ends with the line CI reads: "N passed, N failed, N skipped".
+//
+// uvu has no API that returns results: its runner prints "Total / Passed / Skipped" when a
+// file's suites have run and sets the exit code. Those lines and the exit code are read
+// here; a file that exits without them (a crash, an error in a hook) counts as a failure.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { isRoot, maySkip, missingTools, packagesFor, SEARCH_PATH, SETUP_COMMAND } from './helpers/tools.ts';
 
-type SuiteResult = [errors: string | true, ran: number, skipped: number, total: number];
-type QueuedSuite = () => Promise<SuiteResult>;
+const REPO = resolve(import.meta.dirname, '..');
+const RESULTS = join(REPO, 'test-results');
+/**
+ * One at a time, in this order: they build and share the agent binary (dist/) and the e2e
+ * image cache (.cache/e2e), and each e2e file already boots its machines side by side.
+ */
+const ONE_AT_A_TIME = ['test/images/agent-binary/', 'test/e2e/'];
+const JOBS = Number(process.env.KUBESEED_TEST_JOBS) || Math.max(2, Math.min(4, availableParallelism()));
+/** A file still running after this is stopped and counted as failed: a hang must not hold CI forever. */
+const FILE_LIMIT_MS = Number(process.env.KUBESEED_TEST_FILE_LIMIT_S || 45 * 60) * 1000;
+const STOP_GRACE_MS = 15_000;
+/** Output goes through a pipe: uvu colours it only when told to. */
+const COLOUR = process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {};
 
-const testRoot = resolve(import.meta.dirname);
+interface FileResult {
+  file: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+  output: string;
+  /** Why the file counts as failed beyond its failed tests. */
+  problem?: string;
+}
 
 function findTestFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -15,39 +42,150 @@ function findTestFiles(dir: string): string[] {
     .flatMap((entry) => {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) return findTestFiles(path);
-      return entry.endsWith('.test.ts') ? [path] : [];
+      return entry.endsWith('.test.ts') ? [relative(REPO, path)] : [];
     });
 }
 
-const filters = process.argv.slice(2);
-const files = findTestFiles(testRoot).filter(
-  (file) => filters.length === 0 || filters.some((filter) => file.includes(filter)),
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+const stripColours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+/** uvu's own totals, which the line printed before a file's output repeats. */
+const UVU_TOTALS = /\n*^\s*Total:.*\n.*Passed:.*\n.*Skipped:.*\n.*Duration:.*$/m;
+
+function summary(output: string): { total: number; passed: number; skipped: number } | undefined {
+  const match = [...stripColours(output).matchAll(/Total:\s+(\d+)\s+Passed:\s+(\d+)\s+Skipped:\s+(\d+)/g)].at(-1);
+  if (!match) return undefined;
+  return { total: Number(match[1]), passed: Number(match[2]), skipped: Number(match[3]) };
+}
+
+const running = new Set<ChildProcess>();
+
+/** The file's process group: what its tests started goes with it. */
+function stop(child: ChildProcess): void {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch {
+      // gone already
+    }
+  };
+  signal('SIGTERM');
+  setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS).unref();
+}
+
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(name, () => {
+    for (const child of running) stop(child);
+    process.exitCode = 130;
+    console.log(`\ninterrupted (${name}): stopping ${running.size} test file(s)`);
+    setTimeout(() => process.exit(), STOP_GRACE_MS + 1000).unref();
+  });
+}
+
+function runFile(file: string): Promise<FileResult> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: REPO,
+    env: { ...process.env, PATH: SEARCH_PATH.join(delimiter), ...COLOUR },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    stop(child);
+  }, FILE_LIMIT_MS);
+  return new Promise((resolveResult) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      running.delete(child);
+      const seconds = (performance.now() - started) / 1000;
+      const counts = summary(output);
+      const result: FileResult = {
+        file,
+        seconds,
+        output,
+        passed: counts?.passed ?? 0,
+        failed: counts ? counts.total - counts.passed : 0,
+        skipped: counts?.skipped ?? 0,
+      };
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      if (timedOut) result.problem = `did not finish within ${FILE_LIMIT_MS / 60_000} min and was stopped`;
+      else if (!counts) result.problem = `${how} before uvu printed its summary`;
+      else if ((code !== 0 || signal) && result.failed === 0) result.problem = `${how} after its tests`;
+      if (result.problem) result.failed += 1;
+      resolveResult(result);
+    });
+  });
+}
+
+/** Runs `files` JOBS at a time; files under ONE_AT_A_TIME never run beside each other. */
+async function runAll(files: string[], report: (result: FileResult) => void): Promise<FileResult[]> {
+  const serial = ONE_AT_A_TIME.flatMap((prefix) => files.filter((file) => file.startsWith(prefix)));
+  const parallel = files.filter((file) => !serial.includes(file));
+  const results: FileResult[] = [];
+  const lane = async (queue: string[]) => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const result = await runFile(file);
+      report(result);
+      results.push(result);
+    }
+  };
+  // The serial lane joins the others once its files are done.
+  const lanes = [lane(serial).then(() => lane(parallel))];
+  while (lanes.length < JOBS) lanes.push(lane(parallel));
+  await Promise.all(lanes);
+  return results;
+}
+
+function prerequisites(): void {
+  const missing = missingTools();
+  if (missing.length > 0) {
+    const consequence = maySkip
+      ? 'the tests that need them are skipped'
+      : `the tests that need them fail (${isRoot ? 'as root' : 'under CI=true'} nothing is skipped)`;
+    console.log(`missing Debian packages: ${packagesFor(missing).join(' ')}: ${consequence}`);
+    console.log(`install them with: ${SETUP_COMMAND}`);
+  }
+  if (!isRoot)
+    console.log(
+      `not root: the e2e boots and the tests that run containerd or Ignition ${maySkip ? 'are skipped' : 'fail'}`,
+    );
+  if (missing.length > 0 || !isRoot) console.log();
+}
+
+function keep(result: FileResult): string {
+  const log = join(RESULTS, `${relative('test', result.file)}.log`);
+  mkdirSync(dirname(log), { recursive: true });
+  writeFileSync(log, stripColours(result.output));
+  return relative(REPO, log);
+}
+
+const patterns = process.argv.slice(2);
+const files = findTestFiles(join(REPO, 'test')).filter(
+  (file) => patterns.length === 0 || patterns.some((pattern) => file.includes(pattern)),
 );
 
-const globals = globalThis as unknown as { UVU_DEFER: number; UVU_INDEX: number; UVU_QUEUE: unknown[][] };
-globals.UVU_DEFER = 1;
-const uvu = await import('uvu');
+prerequisites();
+if (files.length === 0) console.log(`no test file under test/ matches ${patterns.join(' or ')}`);
+const started = performance.now();
+const results = await runAll(files, (result) => {
+  const counts = `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`;
+  console.log(`${result.file} (${counts}; ${result.seconds.toFixed(1)} s)`);
+  const output = result.output.replace(UVU_TOTALS, '').replace(/^\n+/, '').trimEnd();
+  if (output) console.log(output);
+  if (result.problem) console.log(`  ✘ ${result.file} ${result.problem}`);
+  if (result.failed > 0) console.log(`  output kept in ${keep(result)}`);
+  console.log();
+});
 
-for (const [index, file] of files.entries()) {
-  globals.UVU_INDEX = index;
-  globals.UVU_QUEUE.push([relative(testRoot, file)]);
-  await import(pathToFileURL(file).href);
-}
-
-let passed = 0;
-let failed = 0;
-for (const group of globals.UVU_QUEUE) {
-  for (let i = 1; i < group.length; i++) {
-    const suite = group[i] as QueuedSuite;
-    group[i] = async () => {
-      const result = await suite();
-      passed += result[1];
-      failed += result[3] - result[1];
-      return result;
-    };
-  }
-}
-
-await uvu.exec(false);
-console.log(`${passed} passed, ${failed} failed`);
-if (files.length === 0 || failed > 0) process.exitCode = 1;
+const total = (key: 'passed' | 'failed' | 'skipped') => results.reduce((sum, result) => sum + result[key], 0);
+const failedFiles = results.filter((result) => result.failed > 0).map((result) => result.file);
+console.log(`${files.length} file(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+if (failedFiles.length > 0) console.log(`failed: ${failedFiles.join(' ')}`);
+console.log(`${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`);
+if (files.length === 0 || total('failed') > 0) process.exitCode = 1;
