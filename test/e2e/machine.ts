@@ -34,6 +34,32 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/** How long a machine whose power was cut may take to be gone (its processes reaped) before cleanup goes on without it. */
+const GONE_LIMIT_MS = 60_000;
+
+/**
+ * Cuts the power of every machine still running (a test that failed half-way leaves them)
+ * and waits until they are gone, so cleanup never removes a disk a machine still writes to.
+ */
+export async function powerOffAll(): Promise<void> {
+  const machines = [...running];
+  for (const machine of machines) machine.cutPower();
+  await Promise.all(
+    machines.map(async (machine) => {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), GONE_LIMIT_MS);
+      });
+      const gone = await Promise.race([machine.finished.catch(() => undefined), limit]);
+      clearTimeout(timer);
+      if (gone === 'late')
+        console.warn(
+          `  warning: a machine (${machine.label}) was still running ${GONE_LIMIT_MS / 1000} s after its power was cut`,
+        );
+    }),
+  );
+}
+
 export class Machine {
   readonly finished: Promise<BootResult>;
   private readonly child: ChildProcess;
@@ -65,6 +91,10 @@ export class Machine {
         resolve({ seconds: (performance.now() - started) / 1000, code, signal, timedOut });
       });
     });
+  }
+
+  get label(): string {
+    return this.options.console;
   }
 
   cutPower(): void {

@@ -3,9 +3,16 @@
 // guest would ask the host's network for DHCP), results bound at /out and the NoCloud seed,
 // when there is one, at cloud-init's seed directory.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDir } from '../helpers/cleanup.ts';
 import { Machine } from './machine.ts';
+
+/**
+ * Upper bound for one boot to results (seconds on a quiet machine): only a hung machine
+ * reaches it, so it is set for a busy 2-core machine, where boots run many times slower.
+ */
+export const NSPAWN_BOOT_LIMIT_MS = 15 * 60_000;
 
 export interface NspawnOptions {
   /** Machine name, the hostname until cloud-init sets the node's. */
@@ -56,7 +63,8 @@ let cgroupCount = 0;
  * share /system.slice/… and tear down each other's units. Each gets its own cgroup.
  */
 function ownCgroups(name: string): string[] {
-  if (cgroupCount === 0) removeStaleCgroups();
+  if (cgroupCount === 0)
+    void removeStaleCgroups().catch((error) => console.warn(`  warning: stale e2e cgroups: ${error.message}`));
   cgroupCount += 1;
   const dirs = CGROUP_HIERARCHIES.map((hierarchy) =>
     join(hierarchy, CGROUP_PARENT, `${name}-${process.pid}-${cgroupCount}`),
@@ -65,25 +73,26 @@ function ownCgroups(name: string): string[] {
   return dirs;
 }
 
-/** cgroups go with rmdir only, leaves first; one still holding a process stays. */
-function removeCgroup(dir: string): void {
+/** cgroups go with rmdir only, leaves first; one whose processes are still exiting is tried again, then reported. */
+async function removeCgroup(dir: string): Promise<void> {
+  let entries: Dirent[];
   try {
-    for (const entry of readdirSync(dir, { withFileTypes: true }))
-      if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
-    rmdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    // gone already, or still in use
+    return; // gone already
   }
+  for (const entry of entries) if (entry.isDirectory()) await removeCgroup(join(dir, entry.name));
+  await removeDir(dir);
 }
 
 /** Those of test runs that were killed before they could remove them. */
-function removeStaleCgroups(): void {
+async function removeStaleCgroups(): Promise<void> {
   for (const hierarchy of CGROUP_HIERARCHIES) {
     const parent = join(hierarchy, CGROUP_PARENT);
     if (!existsSync(parent)) continue;
     for (const entry of readdirSync(parent, { withFileTypes: true })) {
       const pid = Number(/-(\d+)-\d+$/.exec(entry.name)?.[1]);
-      if (entry.isDirectory() && pid && !existsSync(`/proc/${pid}`)) removeCgroup(join(parent, entry.name));
+      if (entry.isDirectory() && pid && !existsSync(`/proc/${pid}`)) await removeCgroup(join(parent, entry.name));
     }
   }
 }
@@ -114,6 +123,10 @@ export function bootNspawn(options: NspawnOptions): Machine {
     timeoutMs: options.timeoutMs,
     cutPower: killContainer,
   });
-  void machine.finished.finally(() => cgroups.forEach(removeCgroup)).catch(() => undefined);
+  void machine.finished
+    .catch(() => undefined)
+    .then(async () => {
+      for (const cgroup of cgroups) await removeCgroup(cgroup);
+    });
   return machine;
 }

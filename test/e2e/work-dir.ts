@@ -5,8 +5,10 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTree } from '../helpers/cleanup.ts';
 import { CACHE_DIR, REPO } from './cache.ts';
 import { exec } from './exec.ts';
+import { powerOffAll } from './machine.ts';
 
 const WORK_ROOT = join(CACHE_DIR, 'work');
 const RESULTS_ROOT = join(REPO, 'test-results', 'e2e');
@@ -25,8 +27,7 @@ async function removeStale(): Promise<void> {
   if (!existsSync(WORK_ROOT)) return;
   for (const entry of await readdir(WORK_ROOT)) {
     const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !isRunning(pid))
-      await rm(join(WORK_ROOT, entry), { recursive: true, force: true });
+    if (pid && pid !== process.pid && !isRunning(pid)) await removeTree(join(WORK_ROOT, entry));
   }
 }
 
@@ -81,14 +82,20 @@ export class E2eWorkDir {
     };
   }
 
+  /** The suite's after-hook: stops what still runs, keeps the results of a failure, removes the rest. It never throws. */
   async finish(): Promise<void> {
+    await powerOffAll();
     if ((this.failed || process.env.KUBESEED_E2E_KEEP === '1') && existsSync(this.results)) {
       const kept = join(RESULTS_ROOT, this.test);
-      await rm(kept, { recursive: true, force: true });
-      await mkdir(RESULTS_ROOT, { recursive: true });
-      await cp(this.results, kept, { recursive: true });
-      console.log(`  ${this.test}: results (console logs, journals, cloud-init logs) kept in ${kept}`);
+      try {
+        await removeTree(kept);
+        await mkdir(RESULTS_ROOT, { recursive: true });
+        await cp(this.results, kept, { recursive: true });
+        console.log(`  ${this.test}: results (console logs, journals, cloud-init logs) kept in ${kept}`);
+      } catch (error) {
+        console.warn(`  warning: could not keep ${this.results} as ${kept}: ${(error as Error).message}`);
+      }
     }
-    await rm(this.dir, { recursive: true, force: true });
+    await removeTree(this.dir);
   }
 }

@@ -2,10 +2,11 @@
 // plugins an image import needs (no CRI, no remote snapshotters, nothing under /opt), driven
 // with `ctr --address`. It never touches the host's containerd.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeTree } from './cleanup.ts';
 import { startDaemon } from './daemon.ts';
 
 const run = promisify(execFile);
@@ -22,6 +23,9 @@ const DISABLED_PLUGINS = [
   'io.containerd.tracing.processor.v1.otlp',
   'io.containerd.internal.v1.tracing',
 ];
+
+/** How long containerd may take to answer on a busy machine. */
+const READY_LIMIT_MS = 60_000;
 
 export interface TestContainerd {
   socket: string;
@@ -58,9 +62,9 @@ export async function startContainerd(): Promise<TestContainerd> {
     (await run('ctr', ['--address', socket, '-n', namespace, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
   const stop = async () => {
     await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await removeTree(dir);
   };
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + READY_LIMIT_MS;
   for (;;) {
     try {
       await run('ctr', ['--address', socket, 'version']);
@@ -68,7 +72,9 @@ export async function startContainerd(): Promise<TestContainerd> {
     } catch (error) {
       if (child.exitCode !== null || Date.now() > deadline) {
         await stop();
-        throw new Error(`containerd did not start: ${(error as Error).message}\n${log}`);
+        const why =
+          child.exitCode !== null ? `exited (${child.exitCode})` : `did not answer within ${READY_LIMIT_MS / 1000} s`;
+        throw new Error(`containerd ${why}: ${(error as Error).message}\nit printed: ${log}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -2,9 +2,11 @@
 // even when it dies without running its after-hooks.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 
+const GONE_LIMIT_MS = 60_000;
+
 export interface Daemon {
   child: ChildProcess;
-  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone, or warns after a minute and resolves anyway. */
   stop(): Promise<void>;
 }
 
@@ -20,8 +22,16 @@ export function startDaemon(command: string, args: readonly string[], options: S
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
+      let giveUp: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        giveUp = setTimeout(() => resolve('late'), GONE_LIMIT_MS);
+      });
+      if ((await Promise.race([exited, late])) === 'late')
+        console.warn(
+          `  warning: ${command} (pid ${child.pid}) was still running ${GONE_LIMIT_MS / 1000} s after SIGKILL`,
+        );
       clearTimeout(killer);
+      clearTimeout(giveUp);
     },
   };
 }

@@ -3,7 +3,7 @@
 // images go in with skopeo. Also a small proxy that stands in front of it on loopback to
 // count requests, demand token auth, or corrupt one blob on the way.
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   request as httpRequest,
@@ -15,6 +15,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeTree } from './cleanup.ts';
 import { startDaemon } from './daemon.ts';
 
 const run = promisify(execFile);
@@ -32,8 +33,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** How long a daemon may take to answer on a busy machine. */
+const READY_LIMIT_MS = 60_000;
+
 async function waitFor(url: string, process: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + READY_LIMIT_MS;
   while (Date.now() < deadline) {
     if (process.exitCode !== null) throw new Error(`docker-registry exited (${process.exitCode}): ${output()}`);
     try {
@@ -45,7 +49,7 @@ async function waitFor(url: string, process: ChildProcess, output: () => string)
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`docker-registry did not answer ${url} within 10 s: ${output()}`);
+  throw new Error(`docker-registry did not answer ${url} within ${READY_LIMIT_MS / 1000} s; it printed: ${output()}`);
 }
 
 export interface TestRegistry {
@@ -84,7 +88,7 @@ export async function startRegistry(): Promise<TestRegistry> {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = async () => {
     await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await removeTree(dir);
   };
   try {
     await waitFor(`http://${host}/v2/`, child, () => output);
@@ -122,7 +126,7 @@ export async function pushLayout(
       { env: { ...process.env, TMPDIR: dir } },
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await removeTree(dir);
   }
 }
 
