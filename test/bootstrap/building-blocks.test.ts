@@ -10,9 +10,11 @@ import { isConfigError } from '../../bootstrap/kubeadm-failure.ts';
 import { redact } from '../../bootstrap/redact.ts';
 import { renderTemplate } from '../../bootstrap/template.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import { needing } from '../helpers/tools.ts';
 import { cleanup, FSTAB, makeBundle, makePki } from './helpers.ts';
 
-const test = suite('agent: building blocks');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: building blocks'), { tools: ['openssl'] });
 test.after(cleanup);
 
 test('redact: tokens, PEM blocks (whole, cut at either end), base64 PEM and bare base64 lines; hashes stay', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
+import { needing } from '../helpers/tools.ts';
 import {
   CapturingHost,
   cleanup,
@@ -20,7 +21,8 @@ import {
   state,
 } from './helpers.ts';
 
-const test = suite('agent: commands');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: commands'), { tools: ['openssl'] });
 test.after(cleanup);
 
 test('`phase host` loads the bundle and runs the host phase only (stand-in modprobe, sysctl, swapoff, hostname)', async () => {

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import {
   cleanup,
   commands,
@@ -25,7 +26,8 @@ import {
   waitFor,
 } from './helpers.ts';
 
-const test = suite('agent: crash safety');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: crash safety'), { tools: ['openssl'] });
 test.after(cleanup);
 
 const VOLATILE = ['/var/log/kubeseed-boot.log', '/var/lib/kubeseed/state.json', '/var/lib/kubeseed/completed.json'];
@@ -99,7 +101,7 @@ async function crashAndRerun(
   const fixture = makeFixture(makeBundle(role, apiPort === undefined ? {} : { apiPort }));
   scenario.arm?.(fixture);
   const { child, done } = startAgent(fixture, ['run']);
-  const reached = await waitFor(scenario.killWhen(fixture), 20_000, scenario.pollMs);
+  const reached = await waitFor(scenario.killWhen(fixture), undefined, scenario.pollMs);
   killGroup(child);
   const killed = await done;
   assert.ok(reached, `${scenario.name}: the agent never got there:\n${killed.stdout}${killed.stderr}`);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import {
   ARCHIVE_PATH,
   cleanup,
@@ -23,7 +24,8 @@ import {
   state,
 } from './helpers.ts';
 
-const test = suite('agent: full run');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: full run'), { tools: ['openssl'] });
 test.after(cleanup);
 
 const CONFIG = '/etc/kubeseed/kubeadm.yaml';

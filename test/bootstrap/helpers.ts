@@ -11,7 +11,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -30,6 +29,7 @@ import {
 } from '../../core/node-bundle.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
+import { removeTree } from '../helpers/cleanup.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
 import { upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
@@ -70,6 +70,8 @@ export interface Pki {
 }
 
 const temps: string[] = [];
+/** Agents still running, with what closes once each has exited. */
+const agents = new Map<ChildProcess, Promise<unknown>>();
 
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -77,8 +79,13 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-export function cleanup(): void {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+/** The suites' after-hook: agents a failed test left running are killed before their roots go. */
+export async function cleanup(): Promise<void> {
+  for (const [child, closed] of agents) {
+    killGroup(child);
+    await closed;
+  }
+  for (const dir of temps.splice(0)) await removeTree(dir);
 }
 
 function openssl(cwd: string, ...args: string[]): void {
@@ -330,12 +337,15 @@ export interface AgentResult {
   stderr: string;
 }
 
+export interface RunningAgent {
+  child: ChildProcess;
+  done: Promise<AgentResult>;
+  /** What the agent printed so far, stdout then stderr. */
+  output(): string;
+}
+
 /** Starts `node --import tsx bootstrap/main.ts ARGS` in its own process group (so a kill takes its commands too). */
-export function startAgent(
-  fixture: Fixture,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): { child: ChildProcess; done: Promise<AgentResult> } {
+export function startAgent(fixture: Fixture, args: string[], env: NodeJS.ProcessEnv = {}): RunningAgent {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bootstrap/main.ts'), ...args], {
     cwd: REPO,
     env: { ...fixture.env, ...env },
@@ -347,17 +357,42 @@ export function startAgent(
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<AgentResult>((resolveDone) => {
-    child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      agents.delete(child);
+      resolveDone({ code, signal, stdout, stderr });
+    });
   });
-  return { child, done };
+  agents.set(child, done);
+  return { child, done, output: () => stdout + stderr };
 }
+
+/** How long an agent run may take on a busy machine before the test gives up on it. */
+export const AGENT_LIMIT_MS = 120_000;
 
 export async function runAgent(fixture: Fixture, args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentResult> {
   const { child, done } = startAgent(fixture, args, env);
-  const timer = setTimeout(() => killGroup(child), 30_000);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    killGroup(child);
+  }, AGENT_LIMIT_MS);
   const result = await done;
   clearTimeout(timer);
+  if (killed)
+    throw new Error(
+      `kubeseed-boot ${args.join(' ')} did not finish within ${AGENT_LIMIT_MS / 1000} s; it printed:\n${result.stdout}${result.stderr}`,
+    );
   return result;
+}
+
+/** Resolves once the running agent has printed a line matching `pattern`; fails with what it printed instead. */
+export async function waitForOutput(agent: RunningAgent, pattern: RegExp, timeoutMs = AGENT_LIMIT_MS): Promise<void> {
+  let exited = false;
+  void agent.done.then(() => (exited = true));
+  const ended = await waitFor(() => exited || pattern.test(agent.output()), timeoutMs, 20);
+  if (pattern.test(agent.output())) return;
+  const why = ended ? 'the agent exited first' : `not within ${timeoutMs / 1000} s`;
+  throw new Error(`the agent never printed ${pattern} (${why}); it printed:\n${agent.output()}`);
 }
 
 /** SIGKILL for the agent and every command it started: a power cut, as far as they can tell. */
@@ -369,7 +404,8 @@ export function killGroup(child: ChildProcess): void {
   }
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 20_000, pollMs = 2): Promise<boolean> {
+/** Polls `condition` until it holds (true) or `timeoutMs` has passed (false). */
+export async function waitFor(condition: () => boolean, timeoutMs = AGENT_LIMIT_MS, pollMs = 2): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (condition()) return true;

@@ -4,9 +4,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
+import { needing } from '../helpers/tools.ts';
 import { cleanup, commands, makeBundle, makeFixture, runAgent, snapshot } from './helpers.ts';
 
-const test = suite('agent: invalid bundle');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: invalid bundle'), { tools: ['openssl'] });
 test.after(cleanup);
 
 async function expectNothingWritten(text: string): Promise<{ stderr: string; stdout: string }> {

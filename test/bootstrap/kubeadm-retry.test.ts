@@ -2,9 +2,11 @@
 // recorded once; a configuration kubeadm rejects is not retried.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { cleanup, commands, control, file, makeBundle, makeFixture, makePki, runAgent, state } from './helpers.ts';
 
-const test = suite('agent: kubeadm retries');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: kubeadm retries'), { tools: ['openssl'] });
 test.after(cleanup);
 
 const INIT = 'kubeadm init --config /etc/kubeseed/kubeadm.yaml';

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
 import { notBefore } from '../../bootstrap/clock.ts';
+import { needing } from '../helpers/tools.ts';
 import {
   CapturingHost,
   cleanup,
@@ -17,7 +18,8 @@ import {
   tempDir,
 } from './helpers.ts';
 
-const test = suite('agent: preflight');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: preflight'), { tools: ['openssl'] });
 test.after(cleanup);
 
 /** A clock that only moves when the agent sleeps. */

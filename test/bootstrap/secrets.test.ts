@@ -2,9 +2,11 @@
 // output or in an error — even when kubeadm and kubectl echo them on stderr.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { cleanup, control, file, makeBundle, makeFixture, makePki, runAgent, TOKEN } from './helpers.ts';
 
-const test = suite('agent: secrets stay out of logs');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: secrets stay out of logs'), { tools: ['openssl'] });
 test.after(cleanup);
 
 function keyLines(): string[] {

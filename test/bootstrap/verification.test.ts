@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
+import { needing } from '../helpers/tools.ts';
 import {
   ADDON_IMAGE,
   ARCHIVE_PATH,
@@ -23,7 +24,8 @@ import {
   TEMPLATE_PATH,
 } from './helpers.ts';
 
-const test = suite('agent: verification before use');
+// The fixtures' PKI is made with openssl (helpers.ts).
+const test = needing(suite('agent: verification before use'), { tools: ['openssl'] });
 test.after(cleanup);
 
 function put(fixture: Fixture, path: string, content: string): void {

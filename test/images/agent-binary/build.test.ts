@@ -13,6 +13,7 @@ import { loaderProblems } from '../../../images/agent-binary/script.ts';
 import { AGENT_ARCHES, type AgentArch, invocation, TARGETS } from '../../../images/agent-binary/targets.ts';
 import { sha256Hex } from '../../../templates/index.ts';
 import { cleanup, commands, makeBundle, makeFixture, state } from '../../bootstrap/helpers.ts';
+import { needing } from '../../helpers/tools.ts';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,18 @@ async function runAgent(arch: AgentArch, binary: string, args: string[]): Promis
   return (await run(command, argv, { env })).stdout;
 }
 
-const Binary = suite<{ build: AgentBuild }>('agent binary');
+// The build strips both binaries; the arm64 one runs under qemu-user with Debian's cross libraries.
+const Binary = needing(suite<{ build: AgentBuild }>('agent binary'), {
+  tools: [
+    'strip',
+    'aarch64-linux-gnu-strip',
+    'readelf',
+    'qemu-aarch64-static',
+    '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1',
+    '/usr/aarch64-linux-gnu/lib/libstdc++.so.6',
+    '/usr/aarch64-linux-gnu/lib/libgcc_s.so.1',
+  ],
+});
 
 Binary.before(async (context) => {
   context.build = await ensureAgentBuild();
@@ -79,7 +91,7 @@ Binary(
       );
       assert.is(state(fixture).phases.finish?.status, 'done');
     } finally {
-      cleanup();
+      await cleanup();
     }
   },
 );
