@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { E2eCluster } from './cluster.ts';
 import { collectedResults, type GuestResults, UNIT_STARTED, UNIT_STARTING } from './guest-results.ts';
-import { bootNspawn } from './nspawn.ts';
+import { bootNspawn, NSPAWN_BOOT_LIMIT_MS } from './nspawn.ts';
 import { e2eImage } from './rootfs.ts';
-import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';
+import { NSPAWN_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
-const BOOT_TIMEOUT_MS = 5 * 60_000;
 const KUBEADM_CONFIG = '/etc/kubeseed/kubeadm.yaml';
 
 interface Booted {
@@ -38,7 +38,7 @@ async function bootCluster(): Promise<Booted> {
         seed: cluster.seedDir(node.name),
         out,
         binds: node.role === 'init' ? {} : { [cluster.apiserverDir(node.name)]: '/etc/kubeseed-e2e/apiserver' },
-        timeoutMs: BOOT_TIMEOUT_MS,
+        timeoutMs: NSPAWN_BOOT_LIMIT_MS,
       });
       results[node.name] = collectedResults(`first-boot: ${node.name}`, out, await machine.finished);
     }),
@@ -59,7 +59,10 @@ async function cluster(): Promise<Booted> {
   return result;
 }
 
-const FirstBoot = suite('e2e: first boot of a cluster in systemd-nspawn (stand-in kubeadm, kubelet, kubectl)');
+const FirstBoot = needing(
+  suite('e2e: first boot of a cluster in systemd-nspawn (stand-in kubeadm, kubelet, kubectl)'),
+  { root: true, tools: NSPAWN_TOOLS },
+);
 
 FirstBoot.after(() => work.finish());
 
@@ -225,6 +228,4 @@ FirstBoot(
   }),
 );
 
-const skip = cannotBoot(NSPAWN_TOOLS);
-if (skip) console.log(`  skipped: e2e first boot in systemd-nspawn: ${skip}`);
-else FirstBoot.run();
+FirstBoot.run();

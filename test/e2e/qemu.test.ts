@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OWNED_HEADER } from '../../bootstrap/paths.ts';
+import { needing } from '../helpers/tools.ts';
 import { E2eCluster, type E2eNode } from './cluster.ts';
 import { e2eDisk } from './disk.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
-import { bootQemu } from './qemu.ts';
-import { cannotBoot, QEMU_TOOLS } from './tools.ts';
+import { bootQemu, QEMU_BOOT_LIMIT_MS } from './qemu.ts';
+import { QEMU_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
-const BOOT_TIMEOUT_MS = 10 * 60_000;
 const NODE = 'cp-1';
 
 interface Booted {
@@ -34,7 +34,7 @@ async function bootVm(): Promise<Booted> {
     out,
     cpus: 2,
     memoryMiB: 2048,
-    timeoutMs: BOOT_TIMEOUT_MS,
+    timeoutMs: QEMU_BOOT_LIMIT_MS,
   });
   return { node: cluster.node(NODE), result: collectedResults(`qemu: ${NODE}`, out, await machine.finished) };
 }
@@ -44,7 +44,10 @@ function vm(): Promise<Booted> {
   return booted;
 }
 
-const Qemu = suite('e2e: first boot of the init node on a real kernel (qemu; stand-in kubeadm, kubelet, kubectl)');
+const Qemu = needing(
+  suite('e2e: first boot of the init node on a real kernel (qemu; stand-in kubeadm, kubelet, kubectl)'),
+  { root: true, tools: QEMU_TOOLS },
+);
 
 Qemu.after(() => work.finish());
 
@@ -109,6 +112,4 @@ Qemu(
   }),
 );
 
-const skip = cannotBoot(QEMU_TOOLS);
-if (skip) console.log(`  skipped: e2e boot in qemu: ${skip}`);
-else Qemu.run();
+Qemu.run();

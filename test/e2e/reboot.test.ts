@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { E2eCluster } from './cluster.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
-import { bootNspawn } from './nspawn.ts';
+import { bootNspawn, NSPAWN_BOOT_LIMIT_MS } from './nspawn.ts';
 import { e2eImage } from './rootfs.ts';
-import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';
+import { NSPAWN_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
-const BOOT_TIMEOUT_MS = 5 * 60_000;
 const NODE = 'cp-1';
 
 interface Booted {
@@ -30,7 +30,14 @@ async function bootTwice(): Promise<Booted> {
   const seed = cluster.seedDir(NODE);
   const boot = async (label: string) => {
     const out = await work.resultDir(label);
-    const machine = bootNspawn({ name: NODE, rootfs: disk, volatile: false, seed, out, timeoutMs: BOOT_TIMEOUT_MS });
+    const machine = bootNspawn({
+      name: NODE,
+      rootfs: disk,
+      volatile: false,
+      seed,
+      out,
+      timeoutMs: NSPAWN_BOOT_LIMIT_MS,
+    });
     return collectedResults(`reboot: ${label}`, out, await machine.finished);
   };
   const first = await boot('first-boot');
@@ -42,7 +49,10 @@ function boots(): Promise<Booted> {
   return booted;
 }
 
-const Reboot = suite('e2e: reboot of a bootstrapped node in systemd-nspawn (stand-in kubeadm, kubelet)');
+const Reboot = needing(suite('e2e: reboot of a bootstrapped node in systemd-nspawn (stand-in kubeadm, kubelet)'), {
+  root: true,
+  tools: NSPAWN_TOOLS,
+});
 
 Reboot.after(() => work.finish());
 
@@ -104,6 +114,4 @@ Reboot(
   }),
 );
 
-const skip = cannotBoot(NSPAWN_TOOLS);
-if (skip) console.log(`  skipped: e2e reboot in systemd-nspawn: ${skip}`);
-else Reboot.run();
+Reboot.run();

@@ -4,14 +4,14 @@
 // finds the skew at boot and nothing is installed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { clusterSpec, E2eCluster } from './cluster.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
-import { bootNspawn } from './nspawn.ts';
+import { bootNspawn, NSPAWN_BOOT_LIMIT_MS } from './nspawn.ts';
 import { E2E_KUBERNETES_VERSION, e2eImage } from './rootfs.ts';
-import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';
+import { NSPAWN_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
-const BOOT_TIMEOUT_MS = 5 * 60_000;
 const NODE = 'cp-1';
 const BUNDLE_VERSION = '1.33.6';
 
@@ -28,7 +28,7 @@ async function bootSkewed(): Promise<GuestResults> {
     volatile: true,
     seed: cluster.seedDir(NODE),
     out,
-    timeoutMs: BOOT_TIMEOUT_MS,
+    timeoutMs: NSPAWN_BOOT_LIMIT_MS,
   });
   return collectedResults(`version-skew: ${NODE}`, out, await machine.finished);
 }
@@ -38,8 +38,11 @@ function skewed(): Promise<GuestResults> {
   return booted;
 }
 
-const Skew = suite(
-  `e2e: a ${BUNDLE_VERSION} bundle on a machine whose stand-in kubeadm package is v${E2E_KUBERNETES_VERSION} (systemd-nspawn)`,
+const Skew = needing(
+  suite(
+    `e2e: a ${BUNDLE_VERSION} bundle on a machine whose stand-in kubeadm package is v${E2E_KUBERNETES_VERSION} (systemd-nspawn)`,
+  ),
+  { root: true, tools: NSPAWN_TOOLS },
 );
 
 Skew.after(() => work.finish());
@@ -72,6 +75,4 @@ Skew(
   }),
 );
 
-const skip = cannotBoot(NSPAWN_TOOLS);
-if (skip) console.log(`  skipped: e2e version skew in systemd-nspawn: ${skip}`);
-else Skew.run();
+Skew.run();
