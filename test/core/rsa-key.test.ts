@@ -8,8 +8,10 @@ import { generateKeyPair } from '../../generator/pki/algorithms.ts';
 import { createClusterPki } from '../../generator/pki/cluster-pki.ts';
 import { privateKeyPem } from '../../generator/pki/pem.ts';
 import type { KeyAlgorithm } from '../../generator/spec/types.ts';
+import { needing } from '../helpers/tools.ts';
 
 const rsaKey = suite('RSA private keys carried as their primes');
+const withOpenssl = needing(rsaKey, { tools: ['openssl'] });
 
 const RSA_SIZES = [2048, 3072, 4096] as const;
 
@@ -43,7 +45,7 @@ function roundTrips(pem: string, label: string): void {
   assert.is(expandRsaKey(primes), pem, label);
 }
 
-rsaKey('openssl RSA keys rebuild byte for byte from p, q and e', async () => {
+withOpenssl('openssl RSA keys rebuild byte for byte from p, q and e', async () => {
   const keys = await Promise.all(
     RSA_SIZES.map((bits) => opensslKey('-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`)),
   );
@@ -57,7 +59,7 @@ rsaKey("the generator's RSA keys rebuild byte for byte from p, q and e", async (
   roundTrips(rsa4096, 'RSA-4096');
 });
 
-rsaKey('a PEM the primes would not rebuild exactly has no compact form: PKCS#8, or another valid d', async () => {
+withOpenssl('a PEM the primes would not rebuild exactly has no compact form: PKCS#8, or another valid d', async () => {
   const traditional = await opensslKey('-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048');
   assert.is(
     compactRsaKey(createPrivateKey(traditional).export({ type: 'pkcs8', format: 'pem' }).toString()),
@@ -78,7 +80,7 @@ rsaKey('a PEM the primes would not rebuild exactly has no compact form: PKCS#8, 
   assert.is(compactRsaKey(otherPem), undefined);
 });
 
-rsaKey('EC keys have no compact form', async () => {
+withOpenssl('EC keys have no compact form', async () => {
   assert.is(compactRsaKey(await opensslKey('-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256')), undefined);
   for (const [path, pem] of Object.entries(await clusterKeys('ECDSA-P256')))
     assert.is(compactRsaKey(pem), undefined, path);

@@ -10,6 +10,7 @@ import { BUNDLE_PATH, parseBundle, sharedPkiFiles } from '../../core/node-bundle
 import { checkDocument } from '../../generator/kubeadm/documents.ts';
 import { cloudInitSchema, decodeUserData, writtenFiles } from '../helpers/cloud-init.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { needing } from '../helpers/tools.ts';
 
 const SPEC = `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
@@ -55,6 +56,7 @@ function treeOf(dir: string, prefix = ''): Map<string, Buffer> {
 }
 
 const generateSuite = suite('kubeseed generate: outputs checked by real consumers');
+const withCloudInit = needing(generateSuite, { tools: ['cloud-init'] });
 let dir = '';
 let firstRun = new Map<string, Buffer>();
 
@@ -88,7 +90,7 @@ generateSuite('secret files are 0600 and directories 0700', () => {
   }
 });
 
-generateSuite('cloud-init schema accepts every user-data, whose bundle parses and equals node.yaml', () => {
+withCloudInit('cloud-init schema accepts every user-data, whose bundle parses and equals node.yaml', () => {
   const out = join(dir, 'out');
   for (const node of ['cp-1', 'cp-2', 'w-1', 'w-2']) {
     const text = decodeUserData(firstRun.get(`nodes/${node}/user-data`)!);
@@ -293,35 +295,39 @@ ignitionSuite(
 ignitionSuite.run();
 
 const platformSuite = suite('kubeseed generate --platform: size budgets');
+const platformWithCloudInit = needing(platformSuite, { tools: ['cloud-init'] });
 
-platformSuite('--platform aws writes gzip user-data for a control plane only when that makes it fit', async () => {
-  const work = workspace();
-  try {
-    const result = await runCli([
-      'generate',
-      '-f',
-      join(work, 'cluster.yaml'),
-      '-o',
-      join(work, 'out'),
-      '--platform',
-      'aws',
-    ]);
-    assert.is(result.code, 0, result.stderr);
-    const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as {
-      nodes: Record<string, { userData: { bytes: number; encoding: string } }>;
-    };
-    for (const [name, node] of Object.entries(report.nodes)) {
-      const data = readFileSync(join(work, `out/nodes/${name}/user-data`));
-      const gzipped = data[0] === 0x1f && data[1] === 0x8b;
-      assert.is(gzipped, node.userData.encoding === 'gzip', name);
-      assert.is(gzipped, node.userData.bytes > 16384, name);
-      assert.ok(data.length <= 16384, name);
-      cloudInitSchema(decodeUserData(data));
+platformWithCloudInit(
+  '--platform aws writes gzip user-data for a control plane only when that makes it fit',
+  async () => {
+    const work = workspace();
+    try {
+      const result = await runCli([
+        'generate',
+        '-f',
+        join(work, 'cluster.yaml'),
+        '-o',
+        join(work, 'out'),
+        '--platform',
+        'aws',
+      ]);
+      assert.is(result.code, 0, result.stderr);
+      const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as {
+        nodes: Record<string, { userData: { bytes: number; encoding: string } }>;
+      };
+      for (const [name, node] of Object.entries(report.nodes)) {
+        const data = readFileSync(join(work, `out/nodes/${name}/user-data`));
+        const gzipped = data[0] === 0x1f && data[1] === 0x8b;
+        assert.is(gzipped, node.userData.encoding === 'gzip', name);
+        assert.is(gzipped, node.userData.bytes > 16384, name);
+        assert.ok(data.length <= 16384, name);
+        cloudInitSchema(decodeUserData(data));
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 function specWithSshKeys(count: number): string {
   // Random RSA-sized keys do not compress: they make user-data large the way real fleets of admin keys do.
@@ -335,7 +341,7 @@ function specWithSshKeys(count: number): string {
   );
 }
 
-platformSuite('--platform aws gzips user-data that is over 16384 bytes raw but fits gzipped', async () => {
+platformWithCloudInit('--platform aws gzips user-data that is over 16384 bytes raw but fits gzipped', async () => {
   const work = workspace();
   try {
     writeFileSync(join(work, 'cluster.yaml'), specWithSshKeys(20));

@@ -30,8 +30,8 @@ import {
 } from '../../../generator/carriers/ignition.ts';
 import type { RemoteFile } from '../../../generator/spec/types.ts';
 import { type GeneratedOut, generateOut } from '../../helpers/generated-out.ts';
+import { IGNITION, needing } from '../../helpers/tools.ts';
 
-const IGNITION = '/usr/lib/dracut/modules.d/30ignition/ignition';
 const UNIT = readFileSync(new URL('../../../templates/kubeseed-boot.service', import.meta.url), 'utf8');
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0 ops@example';
 const AGENT = randomBytes(3000);
@@ -130,6 +130,9 @@ interface Config {
 }
 
 const ignitionSuite = suite('Ignition carrier: checked by ignition-validate and the real Ignition binary');
+const withValidate = needing(ignitionSuite, { tools: ['ignition-validate'] });
+// Ignition creates the user the keys belong to and hands it its files: only root can.
+const withIgnition = needing(ignitionSuite, { root: true, tools: [IGNITION] });
 let generated: GeneratedOut;
 let server: Server;
 let base = '';
@@ -166,7 +169,7 @@ ignitionSuite.after(async () => {
   generated.cleanup();
 });
 
-ignitionSuite(
+withValidate(
   'ignition-validate accepts every config, with and without keys and the sysext, without a warning',
   async () => {
     for (const node of ['cp-1', 'w-1', 'fc-1']) {
@@ -206,7 +209,7 @@ ignitionSuite('the same input renders the same bytes', () => {
   assert.is(renderIgnition(input('cp-1')), renderIgnition(input('cp-1')));
 });
 
-ignitionSuite(
+withIgnition(
   'real Ignition writes the bundle 0600, downloads and verifies the agent and sysext, and enables the unit',
   async () => {
     requests.length = 0;
@@ -243,7 +246,7 @@ ignitionSuite(
   },
 );
 
-ignitionSuite('a wrong sha512 makes Ignition fail, and the agent is not written', async () => {
+withIgnition('a wrong sha512 makes Ignition fail, and the agent is not written', async () => {
   const wrong: RemoteFile = { url: `${base}/kubeseed-boot`, sha512: sha512(Buffer.from('something else')) };
   const applied = await applyIgnition(renderIgnition(input('w-1', { agent: wrong, kubernetesSysext: undefined })));
   try {

@@ -9,6 +9,7 @@ import { KubeseedError } from '../../../core/errors.ts';
 import { networkConfig, nocloudMetaData } from '../../../generator/carriers/nocloud.ts';
 import type { NodeSpec } from '../../../generator/spec/types.ts';
 import { type NocloudSeed, readNocloudSeed } from '../../helpers/nocloud.ts';
+import { needing } from '../../helpers/tools.ts';
 
 function node(fields: Partial<NodeSpec> = {}): NodeSpec {
   return {
@@ -69,8 +70,9 @@ function networkdRendering(network: string): string {
 }
 
 const nocloudSuite = suite('NoCloud meta-data and network-config, read by cloud-init itself');
+const withCloudInit = needing(nocloudSuite, { tools: ['cloud-init'] });
 
-nocloudSuite('meta-data: a stable instance-id from cluster and node, and the hostname', () => {
+withCloudInit('meta-data: a stable instance-id from cluster and node, and the hostname', () => {
   const text = nocloudMetaData({ clusterName: 'lab', nodeName: 'w-1' });
   assert.equal(parse(text), { 'instance-id': 'kubeseed-lab-w-1', 'local-hostname': 'w-1' });
   assert.is(nocloudMetaData({ clusterName: 'lab', nodeName: 'w-1' }), text);
@@ -81,7 +83,7 @@ nocloudSuite('meta-data: a stable instance-id from cluster and node, and the hos
   });
 });
 
-nocloudSuite('no network settings: DHCP on the wired interfaces, version 2', () => {
+withCloudInit('no network settings: DHCP on the wired interfaces, version 2', () => {
   const text = networkConfig(node());
   assert.equal(parse(text), { version: 2, ethernets: { eth0: { match: { name: 'e*' }, dhcp4: true } } });
   const seed = cloudInitReads(text);
@@ -92,7 +94,7 @@ nocloudSuite('no network settings: DHCP on the wired interfaces, version 2', () 
   assert.match(networkdRendering(text), /DHCP=ipv4/);
 });
 
-nocloudSuite('static IPv4: address/prefix, a default route via the gateway, nameservers', () => {
+withCloudInit('static IPv4: address/prefix, a default route via the gateway, nameservers', () => {
   const text = networkConfig(
     node({
       address: '10.0.0.21',
@@ -115,7 +117,7 @@ nocloudSuite('static IPv4: address/prefix, a default route via the gateway, name
   assert.match(networkd, /DNS=10\.0\.0\.1 1\.1\.1\.1/);
 });
 
-nocloudSuite('static on a named interface, IPv6, no gateway or nameservers', () => {
+withCloudInit('static on a named interface, IPv6, no gateway or nameservers', () => {
   const text = networkConfig(node({ address: 'fd00::21', network: { prefixLength: 64, interface: 'end0' } }));
   assert.equal(parse(text), { version: 2, ethernets: { end0: { dhcp4: false, addresses: ['fd00::21/64'] } } });
   const seed = cloudInitReads(text);
@@ -123,7 +125,7 @@ nocloudSuite('static on a named interface, IPv6, no gateway or nameservers', () 
   assert.is(seed.interfaces![0]!.subnets![0]!.address, 'fd00::21');
 });
 
-nocloudSuite("an IPv6 gateway becomes the default route in cloud-init's own renderers too", () => {
+withCloudInit("an IPv6 gateway becomes the default route in cloud-init's own renderers too", () => {
   const text = networkConfig(node({ address: 'fd00::21', network: { prefixLength: 64, gateway: 'fd00::1' } }));
   assert.is(cloudInitReads(text).interfaces![0]!.subnets![0]!.gateway, 'fd00::1');
   const networkd = networkdRendering(text);

@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../../core/errors.ts';
 import { type IsoFile, writeIso9660 } from '../../../generator/media/iso9660.ts';
+import { needing } from '../../helpers/tools.ts';
 
 const SEED: IsoFile[] = [
   { name: 'user-data', content: Buffer.from('#cloud-config\nhostname: w-1\n') },
@@ -34,8 +35,11 @@ function withIso<T>(files: IsoFile[], use: (iso: string, dir: string) => T): T {
 }
 
 const isoSuite = suite('ISO 9660 writer: read back by isoinfo, xorriso and blkid');
+const withIsoinfo = needing(isoSuite, { tools: ['isoinfo'] });
+const withXorriso = needing(isoSuite, { tools: ['xorriso'] });
+const withBlkid = needing(isoSuite, { tools: ['blkid'] });
 
-isoSuite('isoinfo -d: volume id cidata, Joliet present', () => {
+withIsoinfo('isoinfo -d: volume id cidata, Joliet present', () => {
   withIso(SEED, (iso) => {
     const info = execFileSync('isoinfo', ['-d', '-i', iso], { encoding: 'utf8' });
     assert.match(info, /^Volume id: cidata$/m);
@@ -44,7 +48,7 @@ isoSuite('isoinfo -d: volume id cidata, Joliet present', () => {
   });
 });
 
-isoSuite('isoinfo -J -x extracts every file byte for byte, under its own name', () => {
+withIsoinfo('isoinfo -J -x extracts every file byte for byte, under its own name', () => {
   withIso(MANY, (iso) => {
     for (const file of MANY) {
       const content = execFileSync('isoinfo', ['-J', '-i', iso, '-x', `/${file.name}`], { maxBuffer: 1 << 20 });
@@ -53,7 +57,7 @@ isoSuite('isoinfo -J -x extracts every file byte for byte, under its own name', 
   });
 });
 
-isoSuite('xorriso extracts exactly the files, byte for byte, without a warning', () => {
+withXorriso('xorriso extracts exactly the files, byte for byte, without a warning', () => {
   withIso(MANY, (iso, dir) => {
     const out = join(dir, 'out');
     const result = spawnSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/', out], { encoding: 'utf8' });
@@ -65,7 +69,7 @@ isoSuite('xorriso extracts exactly the files, byte for byte, without a warning',
   });
 });
 
-isoSuite('blkid sees an iso9660 file system labelled cidata, as cloud-init searches for it', () => {
+withBlkid('blkid sees an iso9660 file system labelled cidata, as cloud-init searches for it', () => {
   withIso(SEED, (iso) => {
     const probe = execFileSync('blkid', ['-p', '-o', 'export', iso], { encoding: 'utf8' });
     assert.match(probe, /^TYPE=iso9660$/m);
@@ -73,7 +77,7 @@ isoSuite('blkid sees an iso9660 file system labelled cidata, as cloud-init searc
   });
 });
 
-isoSuite('readers without Joliet see unique 8.3 names', () => {
+withIsoinfo('readers without Joliet see unique 8.3 names', () => {
   withIso(MANY, (iso) => {
     const listing = execFileSync('isoinfo', ['-l', '-i', iso], { encoding: 'utf8' });
     const names = [...listing.matchAll(/\]\s+(\S+)\s*$/gm)]

@@ -19,6 +19,7 @@ import { cloudInitSchema, decodeUserData } from '../../helpers/cloud-init.ts';
 import { type GeneratedOut, generateOut } from '../../helpers/generated-out.ts';
 import { readNocloudSeed } from '../../helpers/nocloud.ts';
 import { runCliOk, runCliRefused } from '../../helpers/run-cli.ts';
+import { needing, type Tool } from '../../helpers/tools.ts';
 
 const SECTOR = 512;
 const BOOT_START = 2048;
@@ -127,44 +128,51 @@ async function rejects(args: string[], code: 'usage' | 'failure', message: RegEx
 }
 
 const piSuite = suite('kubeseed media pi: a Raspberry Pi boot partition as a NoCloud seed');
+/** What makes and reads the test's Pi images: a partition table, a FAT file system, mtools. */
+const IMAGE_TOOLS: Tool[] = ['sfdisk', 'mkfs.vfat', 'fsck.vfat', 'mcopy', 'mtype', 'mdir'];
+const withImageTools = needing(piSuite, { tools: IMAGE_TOOLS });
+const withImageToolsAndCloudInit = needing(piSuite, { tools: [...IMAGE_TOOLS, 'cloud-init'] });
 
 piSuite.before(async () => {
   generated = await generateOut();
 });
 piSuite.after(() => generated.cleanup());
 
-piSuite('Ubuntu image (MBR, system-boot): the three files, the memory cgroup once, a clean file system', async () => {
-  const image = piImage(UBUNTU);
-  const args = ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out];
-  const first = await runCliOk(['media', ...args]);
-  assert.match(
-    first.stdout,
-    /partition 1 \(system-boot\): user-data, meta-data and network-config for pi-1; cmdline\.txt now has cgroup_enable=memory cgroup_memory=1/,
-  );
-  const nodeDir = join(generated.out, 'nodes/pi-1');
-  const seedDir = join(generated.dir, 'pi-1-seed');
-  mkdirSync(seedDir);
-  for (const file of ['user-data', 'meta-data', 'network-config']) {
-    const written = mtype(image, file);
-    assert.ok(written.equals(readFileSync(join(nodeDir, file))), file);
-    writeFileSync(join(seedDir, file), written);
-  }
-  const expected = UBUNTU_CMDLINE.replace(/\n$/, ' cgroup_enable=memory cgroup_memory=1\n');
-  assert.is(mtype(image, 'cmdline.txt').toString(), expected);
+withImageToolsAndCloudInit(
+  'Ubuntu image (MBR, system-boot): the three files, the memory cgroup once, a clean file system',
+  async () => {
+    const image = piImage(UBUNTU);
+    const args = ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out];
+    const first = await runCliOk(['media', ...args]);
+    assert.match(
+      first.stdout,
+      /partition 1 \(system-boot\): user-data, meta-data and network-config for pi-1; cmdline\.txt now has cgroup_enable=memory cgroup_memory=1/,
+    );
+    const nodeDir = join(generated.out, 'nodes/pi-1');
+    const seedDir = join(generated.dir, 'pi-1-seed');
+    mkdirSync(seedDir);
+    for (const file of ['user-data', 'meta-data', 'network-config']) {
+      const written = mtype(image, file);
+      assert.ok(written.equals(readFileSync(join(nodeDir, file))), file);
+      writeFileSync(join(seedDir, file), written);
+    }
+    const expected = UBUNTU_CMDLINE.replace(/\n$/, ' cgroup_enable=memory cgroup_memory=1\n');
+    assert.is(mtype(image, 'cmdline.txt').toString(), expected);
 
-  const second = await runCliOk(['media', ...args]);
-  assert.match(second.stdout, /cmdline\.txt already had the memory cgroup/);
-  assert.is(mtype(image, 'cmdline.txt').toString(), expected);
-  fsckBootPartition(image);
+    const second = await runCliOk(['media', ...args]);
+    assert.match(second.stdout, /cmdline\.txt already had the memory cgroup/);
+    assert.is(mtype(image, 'cmdline.txt').toString(), expected);
+    fsckBootPartition(image);
 
-  // What cloud-init on the Pi reads from the partition.
-  const seed = readNocloudSeed(seedDir);
-  assert.is(seed.metaData['instance-id'], 'kubeseed-lab-pi-1');
-  cloudInitSchema(decodeUserData(seed.userData));
-  assert.ok(seed.interfaces!.length > 0);
-});
+    // What cloud-init on the Pi reads from the partition.
+    const seed = readNocloudSeed(seedDir);
+    assert.is(seed.metaData['instance-id'], 'kubeseed-lab-pi-1');
+    cloudInitSchema(decodeUserData(seed.userData));
+    assert.ok(seed.interfaces!.length > 0);
+  },
+);
 
-piSuite(
+withImageTools(
   'Raspberry Pi OS image (GPT, bootfs): same files; a cmdline.txt without a final newline keeps none',
   async () => {
     const image = piImage(PIOS);
@@ -175,7 +183,7 @@ piSuite(
   },
 );
 
-piSuite('a 32-bit image is refused before anything is written', async () => {
+withImageTools('a 32-bit image is refused before anything is written', async () => {
   const image = piImage(PIOS_32);
   await rejects(
     ['pi', '--node', 'pi-1', '--image', image, '--from', generated.out],
@@ -193,7 +201,7 @@ piSuite('a 32-bit image is refused before anything is written', async () => {
   assert.is(mtype(image, 'cmdline.txt').toString(), PIOS_CMDLINE);
 });
 
-piSuite('an amd64 node and an Ignition node are refused, naming the spec field to change', async () => {
+withImageTools('an amd64 node and an Ignition node are refused, naming the spec field to change', async () => {
   const image = piImage(UBUNTU);
   await rejects(
     ['pi', '--node', 'w-1', '--image', image, '--from', generated.out],
@@ -208,7 +216,7 @@ piSuite('an amd64 node and an Ignition node are refused, naming the spec field t
   assert.is(mtype(image, 'cmdline.txt').toString(), UBUNTU_CMDLINE);
 });
 
-piSuite('an image without a Pi boot partition, or still compressed, says what it found', async () => {
+withImageTools('an image without a Pi boot partition, or still compressed, says what it found', async () => {
   const other = piImage({ ...UBUNTU, label: 'BOOT' });
   await rejects(
     ['pi', '--node', 'pi-1', '--image', other, '--from', generated.out],
@@ -229,7 +237,7 @@ piSuite('an image without a Pi boot partition, or still compressed, says what it
   );
 });
 
-piSuite('without mtools the error says how to install it', async () => {
+withImageTools('without mtools the error says how to install it', async () => {
   const image = piImage(UBUNTU);
   const path = process.env.PATH;
   process.env.PATH = join(generated.dir, 'no-tools-here');
