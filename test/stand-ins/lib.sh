@@ -23,14 +23,21 @@ unexpected() {
   exit 64
 }
 
+# A kill (the crash tests' power cut) can land between any two commands here: files read
+# by the next call are replaced whole (written aside, then renamed), never left empty.
+replace() {
+  printf '%s' "$2" >"$1.$$"
+  mv -f "$1.$$" "$1"
+}
+
 # Builtins only where it is easy: the agent runs a dozen stand-ins per test run.
 standin_begin() {
   local seq=0 input=""
   [ -f "$STANDIN_LOG/seq" ] && read -r seq <"$STANDIN_LOG/seq"
   seq=$((seq + 1))
   printf -v CALL_DIR '%s/calls/%04d-%s' "$STANDIN_LOG" "$seq" "$STANDIN_NAME"
+  replace "$STANDIN_LOG/seq" "$seq"$'\n'
   mkdir -p "$CALL_DIR"
-  echo "$seq" >"$STANDIN_LOG/seq"
   printf '%s\n' "$@" >"$CALL_DIR/argv"
   IFS= read -r -d '' input || true
   printf '%s' "$input" >"$CALL_DIR/stdin"
@@ -45,7 +52,7 @@ standin_begin() {
     fi
     rules+="$action $count${pattern:+ $pattern}"$'\n'
   done <"$file"
-  printf '%s' "$rules" >"$file"
+  replace "$file" "$rules"
   case "$STANDIN_ACTION" in
     fail)
       if [ -f "$file.stderr" ]; then cat "$file.stderr" >&2; else echo "stand-in $STANDIN_NAME: failing as told" >&2; fi
