@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { NodeHost } from '../../bootstrap/node-host.ts';
 import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   cleanup,
   commands,
   findCall,
@@ -22,8 +23,7 @@ import {
   waitForOutput,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: waiting for the API server'), { tools: ['openssl'] });
+const test = needing(suite('agent: waiting for the API server'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 test('worker: a real TLS API server that starts listening late → the stand-in kubeadm join waits, then proceeds', async () => {

@@ -11,10 +11,9 @@ import { redact } from '../../bootstrap/redact.ts';
 import { renderTemplate } from '../../bootstrap/template.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { needing } from '../helpers/tools.ts';
-import { cleanup, FSTAB, makeBundle, makePki } from './helpers.ts';
+import { AGENT_TOOLS, cleanup, FSTAB, makeBundle, makePki } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: building blocks'), { tools: ['openssl'] });
+const test = needing(suite('agent: building blocks'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 test('redact: tokens, PEM blocks (whole, cut at either end), base64 PEM and bare base64 lines; hashes stay', () => {

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
 import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   CapturingHost,
   cleanup,
   commands,
@@ -21,8 +22,7 @@ import {
   state,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: commands'), { tools: ['openssl'] });
+const test = needing(suite('agent: commands'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 test('`phase host` loads the bundle and runs the host phase only (stand-in modprobe, sysctl, swapoff, hostname)', async () => {

@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   cleanup,
   commands,
   control,
@@ -26,8 +27,7 @@ import {
   waitFor,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: crash safety'), { tools: ['openssl'] });
+const test = needing(suite('agent: crash safety'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const VOLATILE = ['/var/log/kubeseed-boot.log', '/var/lib/kubeseed/state.json', '/var/lib/kubeseed/completed.json'];

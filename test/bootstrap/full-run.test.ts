@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   ARCHIVE_PATH,
   cleanup,
   commands,
@@ -24,8 +25,7 @@ import {
   state,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: full run'), { tools: ['openssl'] });
+const test = needing(suite('agent: full run'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const CONFIG = '/etc/kubeseed/kubeadm.yaml';

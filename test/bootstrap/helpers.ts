@@ -30,11 +30,14 @@ import {
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { removeTree } from '../helpers/cleanup.ts';
+import type { Tool } from '../helpers/tools.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
 import { upstreamImageList, upstreamImageTags } from '../upstream-facts/kubeadm-images.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
+/** What the agent suites need: openssl makes the fixtures' PKI; the systemctl stand-in has the real containerd read the config the agent writes. */
+export const AGENT_TOOLS: Tool[] = ['openssl', 'containerd'];
 export const STAND_INS = join(REPO, 'test/stand-ins');
 export const TOKEN = '7f3k2q.9x8w7v6u5t4s3r2q';
 /** The bundles' Kubernetes version, and the stand-in kubeadm package's on the fixture's machine. */

@@ -5,10 +5,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { needing } from '../helpers/tools.ts';
-import { cleanup, commands, makeBundle, makeFixture, runAgent, snapshot } from './helpers.ts';
+import { AGENT_TOOLS, cleanup, commands, makeBundle, makeFixture, runAgent, snapshot } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: invalid bundle'), { tools: ['openssl'] });
+const test = needing(suite('agent: invalid bundle'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 async function expectNothingWritten(text: string): Promise<{ stderr: string; stdout: string }> {

@@ -3,10 +3,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
-import { cleanup, commands, control, file, makeBundle, makeFixture, makePki, runAgent, state } from './helpers.ts';
+import {
+  AGENT_TOOLS,
+  cleanup,
+  commands,
+  control,
+  file,
+  makeBundle,
+  makeFixture,
+  makePki,
+  runAgent,
+  state,
+} from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: kubeadm retries'), { tools: ['openssl'] });
+const test = needing(suite('agent: kubeadm retries'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const INIT = 'kubeadm init --config /etc/kubeseed/kubeadm.yaml';

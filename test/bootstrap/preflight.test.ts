@@ -7,6 +7,7 @@ import { runCli } from '../../bootstrap/cli.ts';
 import { notBefore } from '../../bootstrap/clock.ts';
 import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   CapturingHost,
   cleanup,
   type Fixture,
@@ -18,8 +19,7 @@ import {
   tempDir,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: preflight'), { tools: ['openssl'] });
+const test = needing(suite('agent: preflight'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 /** A clock that only moves when the agent sleeps. */

@@ -3,10 +3,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
-import { cleanup, control, file, makeBundle, makeFixture, makePki, runAgent, TOKEN } from './helpers.ts';
+import { AGENT_TOOLS, cleanup, control, file, makeBundle, makeFixture, makePki, runAgent, TOKEN } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: secrets stay out of logs'), { tools: ['openssl'] });
+const test = needing(suite('agent: secrets stay out of logs'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 function keyLines(): string[] {

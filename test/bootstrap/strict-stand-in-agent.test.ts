@@ -2,9 +2,20 @@
 // refuses comes from the configuration itself, as it would from kubeadm.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, commands, makeBundle, makeFixture, makePki, runAgent, startApiServer, state } from './helpers.ts';
+import { needing } from '../helpers/tools.ts';
+import {
+  AGENT_TOOLS,
+  cleanup,
+  commands,
+  makeBundle,
+  makeFixture,
+  makePki,
+  runAgent,
+  startApiServer,
+  state,
+} from './helpers.ts';
 
-const test = suite('agent with the strict stand-in kubeadm');
+const test = needing(suite('agent with the strict stand-in kubeadm'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const INIT = 'kubeadm init --config /etc/kubeseed/kubeadm.yaml';

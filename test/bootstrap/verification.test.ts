@@ -9,6 +9,7 @@ import { runCli } from '../../bootstrap/cli.ts';
 import { needing } from '../helpers/tools.ts';
 import {
   ADDON_IMAGE,
+  AGENT_TOOLS,
   ARCHIVE_PATH,
   CapturingHost,
   cleanup,
@@ -24,8 +25,7 @@ import {
   TEMPLATE_PATH,
 } from './helpers.ts';
 
-// The fixtures' PKI is made with openssl (helpers.ts).
-const test = needing(suite('agent: verification before use'), { tools: ['openssl'] });
+const test = needing(suite('agent: verification before use'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 function put(fixture: Fixture, path: string, content: string): void {

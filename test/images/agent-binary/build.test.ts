@@ -12,7 +12,7 @@ import { ensureAgentBuild } from '../../../images/agent-binary/ensure.ts';
 import { loaderProblems } from '../../../images/agent-binary/script.ts';
 import { AGENT_ARCHES, type AgentArch, invocation, TARGETS } from '../../../images/agent-binary/targets.ts';
 import { sha256Hex } from '../../../templates/index.ts';
-import { cleanup, commands, makeBundle, makeFixture, state } from '../../bootstrap/helpers.ts';
+import { AGENT_TOOLS, cleanup, commands, makeBundle, makeFixture, state } from '../../bootstrap/helpers.ts';
 import { needing } from '../../helpers/tools.ts';
 
 const run = promisify(execFile);
@@ -28,9 +28,11 @@ async function runAgent(arch: AgentArch, binary: string, args: string[]): Promis
   return (await run(command, argv, { env })).stdout;
 }
 
-// The build strips both binaries; the arm64 one runs under qemu-user with Debian's cross libraries.
+// The build strips both binaries; the arm64 one runs under qemu-user with Debian's cross libraries;
+// the amd64 one runs a full init with the agent suites' stand-ins.
 const Binary = needing(suite<{ build: AgentBuild }>('agent binary'), {
   tools: [
+    ...AGENT_TOOLS,
     'strip',
     'aarch64-linux-gnu-strip',
     'readelf',
