@@ -30,7 +30,7 @@ async function runAgent(arch: AgentArch, binary: string, args: string[]): Promis
 
 // The build strips both binaries; the arm64 one runs under qemu-user with Debian's cross libraries;
 // the amd64 one runs a full init with the agent suites' stand-ins.
-const Binary = needing(suite<{ build: AgentBuild }>('agent binary'), {
+const Binary = needing(suite<{ build: AgentBuild; buildError?: unknown }>('agent binary'), {
   tools: [
     ...AGENT_TOOLS,
     'strip',
@@ -43,8 +43,17 @@ const Binary = needing(suite<{ build: AgentBuild }>('agent binary'), {
   ],
 });
 
+// uvu drops an error thrown in a before-hook without a word: it is kept and thrown by each test instead.
 Binary.before(async (context) => {
-  context.build = await ensureAgentBuild();
+  try {
+    context.build = await ensureAgentBuild();
+  } catch (error) {
+    context.buildError = error;
+  }
+});
+
+Binary.before.each((context) => {
+  if (context.buildError) throw context.buildError;
 });
 
 Binary('SHA256SUMS lists the bundle and both binaries with their hashes', async ({ build }) => {
