@@ -36,8 +36,8 @@ standin_begin() {
   [ -f "$STANDIN_LOG/seq" ] && read -r seq <"$STANDIN_LOG/seq"
   seq=$((seq + 1))
   printf -v CALL_DIR '%s/calls/%04d-%s' "$STANDIN_LOG" "$seq" "$STANDIN_NAME"
-  replace "$STANDIN_LOG/seq" "$seq"$'\n'
   mkdir -p "$CALL_DIR"
+  replace "$STANDIN_LOG/seq" "$seq"$'\n'
   printf '%s\n' "$@" >"$CALL_DIR/argv"
   IFS= read -r -d '' input || true
   printf '%s' "$input" >"$CALL_DIR/stdin"
