@@ -22,6 +22,7 @@ import {
 } from '../../core/formats.ts';
 import { formatHostPort, parseHostPort } from '../../core/host-port.ts';
 import { ProblemSink, readDocument, type Schema } from '../../core/schema.ts';
+import { needing } from '../helpers/tools.ts';
 
 const test = suite('shared formats');
 
@@ -49,24 +50,27 @@ test('sha256 and sha512: what sha256sum and sha512sum print is accepted; anythin
   }
 });
 
-test('PEM: an openssl certificate is a certificate; an openssl key is a PEM block but no certificate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-formats-'));
-  try {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-    execFileSync('openssl', ['req', '-x509', '-key', key, '-subj', '/CN=formats', '-days', '1', '-out', cert]);
-    const certificate = readFileSync(cert, 'utf8');
-    const privateKey = readFileSync(key, 'utf8');
-    assert.ok(PEM_CERTIFICATE.test(certificate));
-    assert.ok(PEM_BLOCK.test(certificate));
-    assert.ok(PEM_BLOCK.test(privateKey));
-    assert.not.ok(PEM_CERTIFICATE.test(privateKey));
-    assert.not.ok(PEM_BLOCK.test(privateKey.replace(/\n-----END[^\n]*\n$/, '\n')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+needing(test, { tools: ['openssl'] })(
+  'PEM: an openssl certificate is a certificate; an openssl key is a PEM block but no certificate',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeseed-formats-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+      execFileSync('openssl', ['req', '-x509', '-key', key, '-subj', '/CN=formats', '-days', '1', '-out', cert]);
+      const certificate = readFileSync(cert, 'utf8');
+      const privateKey = readFileSync(key, 'utf8');
+      assert.ok(PEM_CERTIFICATE.test(certificate));
+      assert.ok(PEM_BLOCK.test(certificate));
+      assert.ok(PEM_BLOCK.test(privateKey));
+      assert.not.ok(PEM_CERTIFICATE.test(privateKey));
+      assert.not.ok(PEM_BLOCK.test(privateKey.replace(/\n-----END[^\n]*\n$/, '\n')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('DNS-1123 labels (node, cluster names) and subdomains (hosts, domains), at their length limits', () => {
   const label = 'a'.repeat(63);
@@ -129,7 +133,7 @@ test('durations read to seconds: units up to years, a bare 0, written numbers', 
   assert.equal(seconds(['24h']), ['must be a duration like 24h, 90m, 365d or 10y']);
 });
 
-test("CIDRs: host bits, overlap and containment agree with Python's ipaddress", () => {
+needing(test, { tools: ['python3'] })("CIDRs: host bits, overlap and containment agree with Python's ipaddress", () => {
   const blocks = ['10.244.0.0/16', '10.244.128.0/20', '10.96.0.0/12', '10.0.0.0/8', 'fd00:10:244::/56', 'fd00::/8'];
   const addresses = ['10.244.3.7', '10.96.0.1', '192.0.2.1', 'fd00:10:244::5', '2001:db8::1'];
   const invalid = ['10.244.1.0/16', '10.244.0.0/33', 'fd00:10:244::1/56', '10.244.0.0/-1', '10.244.0.0/16/1'];

@@ -16,6 +16,7 @@ export const IGNITION = '/usr/lib/dracut/modules.d/30ignition/ignition';
 export const TOOLS = {
   openssl: 'openssl',
   'cloud-init': 'cloud-init',
+  python3: 'python3',
   'systemd-analyze': 'systemd',
   readelf: 'binutils',
   strip: 'binutils',
