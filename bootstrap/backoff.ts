@@ -10,8 +10,9 @@ export class Backoff {
   constructor(
     private readonly baseMs: number,
     private readonly random: () => number = Math.random,
+    capMs = baseMs * 30,
   ) {
-    this.capMs = Math.min(MAX_CAP_MS, baseMs * 30);
+    this.capMs = Math.min(MAX_CAP_MS, capMs);
   }
 
   /** The next delay: half of the exponential ceiling fixed, half random. */

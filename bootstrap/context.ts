@@ -55,6 +55,10 @@ class PhaseRun implements PhaseContext {
     await this.agent.journal.retry(this.phase, error);
   }
 
+  async mark(milestones: Record<string, Date>): Promise<void> {
+    await this.agent.journal.mark(milestones);
+  }
+
   async recordCompleted(): Promise<string> {
     await this.agent.journal.complete();
     return this.agent.journal.state.completedAt!;

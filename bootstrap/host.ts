@@ -65,7 +65,7 @@ export interface Host {
 
   now(): Date;
   sleep(ms: number): Promise<void>;
-  /** Base delay of retry backoff: 1 s on a machine, a few ms in tests. */
+  /** Base delay of retry backoff and of the API server probe cadence: 1 s on a machine, a few ms in tests. */
   readonly retryBaseDelayMs: number;
 
   print(stream: 'stdout' | 'stderr', text: string): void;

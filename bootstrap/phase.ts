@@ -20,6 +20,8 @@ export interface PhaseContext {
   progress(): { name: string; status: PhaseStatus }[];
   /** Records a failed try before the next one, so `status` shows why a phase is still running. */
   retrying(error: string): Promise<void>;
+  /** Records when milestones first happened (milestones.ts), for `status`; one already recorded keeps its time. */
+  mark(milestones: Record<string, Date>): Promise<void>;
   /** When the node was recorded bootstrapped, if it was. */
   readonly completedAt: string | undefined;
   /** Records the node as bootstrapped; returns the time recorded. */

@@ -22,6 +22,8 @@ export interface PhaseRecord {
 export interface AgentState {
   version: 1;
   phases: Record<string, PhaseRecord>;
+  /** When moments that decide how fast the node joins first happened (milestones.ts). */
+  milestones?: Record<string, string>;
   completedAt?: string;
 }
 
@@ -39,7 +41,9 @@ function checkState(value: unknown): AgentState {
         isRecord(record) &&
         (PHASE_STATUSES as readonly unknown[]).includes(record.status) &&
         typeof record.attempts === 'number',
-    );
+    ) &&
+    (value.milestones === undefined ||
+      (isRecord(value.milestones) && Object.values(value.milestones).every((time) => typeof time === 'string')));
   if (!valid) throw new Error('unexpected content');
   return value as unknown as AgentState;
 }
@@ -114,6 +118,20 @@ export class StateJournal {
   async skip(phase: string): Promise<void> {
     if (this.record(phase).status === 'skipped') return;
     this.state.phases[phase] = { status: 'skipped', attempts: 0, endedAt: this.host.now().toISOString() };
+    await this.save();
+  }
+
+  /**
+   * Records when milestones first happened; one already recorded keeps its time. One write
+   * for all of them: a join waits for it.
+   */
+  async mark(milestones: Record<string, Date>): Promise<void> {
+    const fresh = Object.entries(milestones).filter(([name]) => this.state.milestones?.[name] === undefined);
+    if (fresh.length === 0) return;
+    this.state.milestones = {
+      ...this.state.milestones,
+      ...Object.fromEntries(fresh.map(([name, time]) => [name, time.toISOString()])),
+    };
     await this.save();
   }
 

@@ -1,5 +1,6 @@
 // `kubeseed-boot status`: the state file as a table, in phase order. Reads only the state
 // file, so it works before, during and after a run, even with a broken bundle.
+import { formatMilestones } from './milestones.ts';
 import type { Phase } from './phase.ts';
 import { redact } from './redact.ts';
 import type { AgentState, PhaseRecord } from './state.ts';
@@ -26,6 +27,8 @@ export function formatStatus(state: AgentState, phases: readonly Phase[]): strin
       .join('  ')
       .trimEnd(),
   );
+  const milestones = formatMilestones(state);
+  if (milestones.length > 0) lines.push('', ...milestones);
   lines.push('', state.completedAt ? `bootstrapped at ${state.completedAt}` : 'not bootstrapped yet');
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
 #   fail        exit 1, stderr from control/NAME.stderr if present
 #   hang        touch the call's `hanging` marker and sleep (the test kills the agent)
 #   hang-after  do the work, then hang (a crash after the tool finished)
+#   other       left in $STANDIN_ACTION for the stand-in itself (kubeadm's not-ready failures)
 # Paths in arguments are the machine's; they live under $KUBESEED_BOOT_ROOT.
 set -euo pipefail
 
