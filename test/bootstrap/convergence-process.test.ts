@@ -1,10 +1,11 @@
 // The convergence path in whole agent processes (`kubeseed-boot run`, retry base 5 ms):
 // workers wait behind an endpoint that accepts TCP but has no TLS server yet, join once it
 // answers, retry a join the cluster was not ready for, and say so in their log and status.
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { startStagedEndpoint } from './convergence-scenario.ts';
 import {
   cleanup,

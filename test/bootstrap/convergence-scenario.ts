@@ -8,7 +8,7 @@
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { runCli } from '../../bootstrap/cli.ts';
-import { control, freePort, makeBundle, makeFixture, makePki, startApiServer, type Fixture } from './helpers.ts';
+import { control, type Fixture, freePort, makeBundle, makeFixture, makePki, startApiServer } from './helpers.ts';
 import { SimulatedHost, SimulatedTime } from './simulated-time.ts';
 
 export interface ConvergenceOptions {

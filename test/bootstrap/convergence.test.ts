@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
 import { isClusterNotReady, isConfigError } from '../../bootstrap/kubeadm-failure.ts';
 import { ProbeCadence } from '../../bootstrap/probe-cadence.ts';
-import { runConvergence, type ConvergenceResult } from './convergence-scenario.ts';
+import { type ConvergenceResult, runConvergence } from './convergence-scenario.ts';
 import { cleanup, commands, findCall, state } from './helpers.ts';
 
 const test = suite('agent: convergence after the API server answers');

@@ -3,8 +3,9 @@
 // TLS on loopback) is real. Time stands still while any agent does real work and jumps to
 // the next wake-up once all of them sleep, so minutes of waiting take milliseconds and the
 // figures measure the agent's timing policy, not this machine's CPU.
-import { NodeHost } from '../../bootstrap/node-host.ts';
+
 import type { CommandOptions, CommandResult } from '../../bootstrap/host.ts';
+import { NodeHost } from '../../bootstrap/node-host.ts';
 import type { Fixture } from './helpers.ts';
 
 interface Timer {
