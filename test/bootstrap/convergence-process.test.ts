@@ -6,8 +6,10 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { startStagedEndpoint } from './convergence-scenario.ts';
 import {
+  AGENT_TOOLS,
   cleanup,
   commands,
   control,
@@ -21,7 +23,7 @@ import {
   waitFor,
 } from './helpers.ts';
 
-const test = suite('agent: convergence in whole processes');
+const test = needing(suite('agent: convergence in whole processes'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const JOIN = 'kubeadm join --config /etc/kubeseed/kubeadm.yaml';

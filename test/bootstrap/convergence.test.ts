@@ -8,10 +8,12 @@ import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
 import { isClusterNotReady, isConfigError } from '../../bootstrap/kubeadm-failure.ts';
 import { ProbeCadence } from '../../bootstrap/probe-cadence.ts';
+import { needing } from '../helpers/tools.ts';
 import { type ConvergenceResult, runConvergence } from './convergence-scenario.ts';
 import { cleanup, commands, findCall, state } from './helpers.ts';
 
-const test = suite('agent: convergence after the API server answers');
+// Only `phase kubeadm` runs here: the PKI (openssl) is all it needs besides the stand-ins.
+const test = needing(suite('agent: convergence after the API server answers'), { tools: ['openssl'] });
 test.after(cleanup);
 
 const S = 1000;
