@@ -63,4 +63,8 @@ class PhaseRun implements PhaseContext {
     await this.agent.journal.complete();
     return this.agent.journal.state.completedAt!;
   }
+
+  async note(subject: string, text: string): Promise<void> {
+    await this.agent.journal.note(subject, text);
+  }
 }

@@ -25,6 +25,11 @@ export const KUBERNETES_DIR = '/etc/kubernetes';
 export const PKI_DIR = `${KUBERNETES_DIR}/pki`;
 export const ADMIN_KUBECONFIG = `${KUBERNETES_DIR}/admin.conf`;
 export const KUBELET_KUBECONFIG = `${KUBERNETES_DIR}/kubelet.conf`;
+/** system:masters, bypassing RBAC; `kubeadm init` writes it on the init node only. */
+export const SUPER_ADMIN_KUBECONFIG = `${KUBERNETES_DIR}/super-admin.conf`;
+/** Root-only (0700): where super-admin.conf goes when nothing on the node uses it. */
+export const BREAK_GLASS_DIR = `${STATE_DIR}/break-glass`;
+export const MOVED_SUPER_ADMIN_KUBECONFIG = `${BREAK_GLASS_DIR}/super-admin.conf`;
 
 /** The first line of every config file the agent owns, so `reset` never removes someone else's. */
 export const OWNED_HEADER = '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.';

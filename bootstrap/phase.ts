@@ -26,6 +26,8 @@ export interface PhaseContext {
   readonly completedAt: string | undefined;
   /** Records the node as bootstrapped; returns the time recorded. */
   recordCompleted(): Promise<string>;
+  /** A line `status` prints under the phases, replacing an earlier note on the same subject. */
+  note(subject: string, text: string): Promise<void>;
 }
 
 export interface Phase {

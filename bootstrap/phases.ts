@@ -6,9 +6,22 @@ import { addons } from './phases/addons.ts';
 import { finish } from './phases/finish.ts';
 import { host } from './phases/host.ts';
 import { images } from './phases/images.ts';
+import { kubeVip } from './phases/kube-vip.ts';
 import { kubeadm } from './phases/kubeadm.ts';
 import { pki } from './phases/pki.ts';
 import { preflight } from './phases/preflight.ts';
 import { runtime } from './phases/runtime.ts';
+import { superAdmin } from './phases/super-admin.ts';
 
-export const PHASES: readonly Phase[] = [preflight, host, runtime, images, pki, kubeadm, addons, finish];
+export const PHASES: readonly Phase[] = [
+  preflight,
+  host,
+  runtime,
+  images,
+  pki,
+  kubeVip,
+  kubeadm,
+  superAdmin,
+  addons,
+  finish,
+];

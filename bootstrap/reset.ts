@@ -3,6 +3,7 @@
 // where it can (fstab's swap lines); the hostname stays as it is.
 
 import { KubeseedError } from '../core/errors.ts';
+import { KUBE_VIP_HOSTS_PATH, KUBE_VIP_MANIFEST_PATH } from '../core/kube-vip-files.ts';
 import { SHARED_PKI_FILES } from '../core/node-bundle.ts';
 import { describeFailure } from './commands.ts';
 import { restoreSwap } from './fstab.ts';
@@ -10,6 +11,7 @@ import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
 import {
   ADDONS_DIR,
+  BREAK_GLASS_DIR,
   COMPLETED_PATH,
   CONTAINERD_CERTS_DIR,
   CONTAINERD_CONFIG_PATH,
@@ -36,6 +38,9 @@ async function ownedPaths(host: Host): Promise<string[]> {
     MODULES_LOAD_PATH,
     SYSCTL_PATH,
     ...SHARED_PKI_FILES.map((file) => `${PKI_DIR}/${file}`),
+    KUBE_VIP_MANIFEST_PATH,
+    KUBE_VIP_HOSTS_PATH,
+    BREAK_GLASS_DIR,
   ];
   if (await isOwned(host, CONTAINERD_CONFIG_PATH)) paths.push(CONTAINERD_CONFIG_PATH);
   for (const entry of (await host.list(CONTAINERD_CERTS_DIR)) ?? []) {

@@ -25,6 +25,8 @@ export interface AgentState {
   /** When moments that decide how fast the node joins first happened (milestones.ts). */
   milestones?: Record<string, string>;
   completedAt?: string;
+  /** What `status` says besides the phases: where a file went and why, by subject. */
+  notes?: Record<string, string>;
 }
 
 function emptyState(): AgentState {
@@ -43,7 +45,9 @@ function checkState(value: unknown): AgentState {
         typeof record.attempts === 'number',
     ) &&
     (value.milestones === undefined ||
-      (isRecord(value.milestones) && Object.values(value.milestones).every((time) => typeof time === 'string')));
+      (isRecord(value.milestones) && Object.values(value.milestones).every((time) => typeof time === 'string'))) &&
+    (value.notes === undefined ||
+      (isRecord(value.notes) && Object.values(value.notes).every((note) => typeof note === 'string')));
   if (!valid) throw new Error('unexpected content');
   return value as unknown as AgentState;
 }
@@ -132,6 +136,11 @@ export class StateJournal {
       ...this.state.milestones,
       ...Object.fromEntries(fresh.map(([name, time]) => [name, time.toISOString()])),
     };
+    await this.save();
+  }
+
+  async note(subject: string, text: string): Promise<void> {
+    this.state.notes = { ...this.state.notes, [subject]: text };
     await this.save();
   }
 

@@ -29,6 +29,8 @@ export function formatStatus(state: AgentState, phases: readonly Phase[]): strin
   );
   const milestones = formatMilestones(state);
   if (milestones.length > 0) lines.push('', ...milestones);
+  const notes = Object.entries(state.notes ?? {}).map(([subject, text]) => `${subject}: ${redact(text)}`);
+  if (notes.length > 0) lines.push('', ...notes);
   lines.push('', state.completedAt ? `bootstrapped at ${state.completedAt}` : 'not bootstrapped yet');
   return `${lines.join('\n')}\n`;
 }

@@ -34,3 +34,7 @@ export const httpUrl = (example = 'https://example.com/file') =>
 export const ipAddress = string().check((text, at) =>
   isIP(text) === 0 ? `${at.show(text)} is not an IP address` : undefined,
 );
+/** A Linux network interface name (IFNAMSIZ leaves 15 characters). */
+export const interfaceName = string({ pattern: /^[A-Za-z0-9_.:-]+$/, expected: 'an interface name like eth0' }).check(
+  (name) => (name.length > 15 ? "is longer than the kernel's 15 characters" : undefined),
+);

@@ -8,7 +8,16 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { ARCHES } from './arch.ts';
 import { archiveRef } from './archive-ref.ts';
 import { KubeseedError } from './errors.ts';
-import { DNS_1123_LABEL, dnsLabel, ipAddress, pemBlock, pemCertificate, sha256Digest, sha256Hex } from './formats.ts';
+import {
+  DNS_1123_LABEL,
+  dnsLabel,
+  interfaceName,
+  ipAddress,
+  pemBlock,
+  pemCertificate,
+  sha256Digest,
+  sha256Hex,
+} from './formats.ts';
 import { parseHostPort } from './host-port.ts';
 import { registryMirror } from './registry-mirror.ts';
 import { expandRsaKey } from './rsa-key.ts';
@@ -98,6 +107,16 @@ const addonRef = object({
   manifest: string().orAbsent(),
 });
 
+/** A control plane of a cluster whose endpoint is an address kube-vip holds. */
+const kubeVip = object({
+  /** The address: the host of cluster.controlPlaneEndpoint. */
+  address: ipAddress,
+  /** Where kube-vip puts it; absent: the interface of the node's default route. */
+  interface: interfaceName.orAbsent(),
+  /** The static pod, for /etc/kubernetes/manifests/kube-vip.yaml. */
+  manifest: string(),
+});
+
 export const nodeBundle = object({
   apiVersion: oneOf([BUNDLE_API_VERSION]),
   kind: oneOf([BUNDLE_KIND]),
@@ -136,11 +155,13 @@ export const nodeBundle = object({
     required: list(string()).default([]),
   }).default({}),
   addons: list(addonRef).default([]),
+  kubeVip: kubeVip.orAbsent(),
 });
 
 export type NodeBundle = Infer<typeof nodeBundle>;
 export type PkiFile = NodeBundle['pki'][number];
 export type AddonRef = NodeBundle['addons'][number];
+export type KubeVip = NonNullable<NodeBundle['kubeVip']>;
 export type { ArchiveRef as ImageArchive } from './archive-ref.ts';
 export type { RegistryMirror } from './registry-mirror.ts';
 
@@ -221,6 +242,31 @@ function checkKubeadmConfig(bundle: NodeBundle, report: Report, parseYaml: boole
   if (!kinds.includes(expected)) report(at, `a ${bundle.node.role} node needs a ${expected} document`);
 }
 
+/**
+ * kube-vip runs on control planes and holds the endpoint's own address; the machine also
+ * reads its manifest as YAML before writing it where the kubelet runs whatever it finds.
+ */
+function checkKubeVip(bundle: NodeBundle, report: Report, parseYaml: boolean): void {
+  const { kubeVip: vip, node, cluster } = bundle;
+  if (vip === undefined) return;
+  if (node.role === 'worker') {
+    report(['kubeVip'], 'only control planes run kube-vip');
+    return;
+  }
+  const endpoint = parseHostPort(cluster.controlPlaneEndpoint);
+  if (endpoint?.host !== vip.address)
+    report(
+      ['kubeVip', 'address'],
+      `must be the host of cluster.controlPlaneEndpoint (${cluster.controlPlaneEndpoint})`,
+    );
+  if (!parseYaml) return;
+  const documents = parseAllDocuments(vip.manifest);
+  const broken = documents.find((document) => 'errors' in document && document.errors.length > 0);
+  if (broken) report(['kubeVip', 'manifest'], `is not valid YAML: ${yamlProblems(broken.errors)[0]?.message}`);
+  else if (documents.length !== 1 || (documents[0]!.toJS() as { kind?: unknown } | null)?.kind !== 'Pod')
+    report(['kubeVip', 'manifest'], 'must be one Pod');
+}
+
 /** Rules that span fields, on a bundle that matches its declaration. */
 function checkBundle(bundle: NodeBundle, sink: ProblemSink, parseKubeadmConfig: boolean): void {
   const report: Report = (path, message) => sink.add(path, message);
@@ -228,6 +274,7 @@ function checkBundle(bundle: NodeBundle, sink: ProblemSink, parseKubeadmConfig: 
   checkPki(bundle, report);
   if (bundle.node.role !== 'init' && bundle.addons.length > 0)
     report(['addons'], 'add-ons are installed by the init node only');
+  checkKubeVip(bundle, report, parseKubeadmConfig);
 }
 
 /** The eight files kubeadm expects in /etc/kubernetes/pki, from a control-plane bundle. */

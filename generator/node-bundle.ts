@@ -15,6 +15,8 @@ import {
   type PkiFile,
 } from '../core/node-bundle.ts';
 import { compactRsaKey } from '../core/rsa-key.ts';
+import { KUBE_VIP_IMAGE } from '../images/kube-vip-image.ts';
+import { nodeKubeVip } from './kube-vip/node-kube-vip.ts';
 import { CRI_SOCKET } from './kubeadm/node-registration.ts';
 import { renderKubeadmConfig } from './kubeadm/render.ts';
 import { caCertHash } from './pki/ca-hash.ts';
@@ -67,6 +69,7 @@ export function assembleNodeBundle(
   caHash = caCertHash(state.pki.ca.cert),
 ): NodeBundle {
   const isInit = node.bootstrap === 'init';
+  const kubeVip = nodeKubeVip(spec, node);
   return {
     apiVersion: BUNDLE_API_VERSION,
     kind: BUNDLE_KIND,
@@ -91,8 +94,12 @@ export function assembleNodeBundle(
       sandboxImage: sandboxImage(spec.kubernetesVersion, spec.imageRepository),
       registryMirrors: spec.registries.map((mirror) => ({ ...mirror })),
     },
-    // The pod network runs on every node, so every node needs its images.
-    images: { archives: spec.imageArchives.map((archive) => ({ ...archive })), required: [...podNetwork.images] },
+    // The pod network runs on every node, so every node needs its images; kube-vip, the control planes.
+    images: {
+      archives: spec.imageArchives.map((archive) => ({ ...archive })),
+      required: [...podNetwork.images, ...(kubeVip ? [KUBE_VIP_IMAGE] : [])],
+    },
     addons: isInit ? [podNetworkAddon(spec, node, podNetwork)] : [],
+    ...(kubeVip ? { kubeVip } : {}),
   };
 }

@@ -8,10 +8,7 @@ import { KubeseedError } from '../core/errors.ts';
 import { parseReference } from '../core/image-reference.ts';
 import { DEFAULT_IMAGE_REPOSITORY, kubeadmImages } from '../core/kubernetes-versions.ts';
 import { podNetworks } from '../templates/index.ts';
-
-// kube-vip/kube-vip release v1.2.4, the newest seen (kube-vip/helm-charts PR #113 bumps the
-// chart to it, 2026-09-16; PR #112 had taken v1.2.3). Multi-arch: amd64, arm64, arm.
-export const KUBE_VIP_IMAGE = 'ghcr.io/kube-vip/kube-vip:v1.2.4';
+import { KUBE_VIP_IMAGE } from './kube-vip-image.ts';
 
 export interface ImageListOptions {
   /** MAJOR.MINOR.PATCH, e.g. `1.33.2`. */

@@ -11,13 +11,14 @@ import { isClusterNotReady, isConfigError } from '../kubeadm-failure.ts';
 import { API_ANSWERED, JOIN_STARTED } from '../milestones.ts';
 import { KUBEADM_CONFIG_PATH, KUBELET_KUBECONFIG, KUBERNETES_DIR } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
+import { placeKubeVip } from './kube-vip.ts';
 import { isControlPlane, writeSharedPki } from './pki.ts';
 
 const KUBEADM_TIMEOUT_MS = 20 * 60_000;
 /**
  * Paths only kubeadm init/join creates: any of them without success recorded means a try
- * was cut short. Not the manifests directory itself (the kubelet package ships it, and a
- * kube-vip manifest may live there) nor pki/ca.crt (the agent writes it on control planes).
+ * was cut short. Not the manifests directory itself (the kubelet package ships it), nor
+ * manifests/kube-vip.yaml or pki/ca.crt: the agent writes those before every try.
  */
 const LEFTOVERS = [
   ...[
@@ -69,6 +70,8 @@ async function attempt(ctx: PhaseContext, first: boolean): Promise<Failure | und
     if (failure) return failure;
   }
   if (isControlPlane(ctx)) await writeSharedPki(ctx);
+  // After any reset: it emptied the manifests directory.
+  await placeKubeVip(ctx);
   const init = ctx.bundle.node.role === 'init';
   if (!init) {
     const answered = await waitForApiServer(ctx, { spread: first });

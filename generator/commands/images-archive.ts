@@ -1,12 +1,12 @@
-// `kubeseed images archive --kubernetes-version V --arch amd64[,arm64] -o FILE`: pulls a
-// version's images (or --images) into one deduplicated OCI archive FILE and FILE.sha256,
-// for air-gapped sites.
+// `kubeseed images archive -f cluster.yaml | --kubernetes-version V --arch amd64[,arm64] -o FILE`:
+// pulls a cluster's images (or --images) into one deduplicated OCI archive FILE and
+// FILE.sha256, for air-gapped sites.
 import type { Command } from 'commander';
 import { KubeseedError } from '../../core/errors.ts';
 import { archiveImages } from '../../images/image-archive.ts';
 import { formatBytes, stderrProgress } from '../../images/progress.ts';
 import { parseArches } from '../../images/registry/platform.ts';
-import { addSelectionOptions, explicitImages, type SelectionOptions, versionImages } from './image-selection.ts';
+import { addSelectionOptions, explicitImages, type SelectionOptions, selectedImages } from './image-selection.ts';
 import type { CliIo } from './io.ts';
 
 interface Options extends SelectionOptions {
@@ -29,11 +29,14 @@ export function define(command: Command, io: CliIo): void {
           '--arch is required: the architectures of the machines that will import the archive (amd64, arm64 or amd64,arm64)',
         );
       if (options.output === undefined) throw new KubeseedError('usage', '-o FILE is required (e.g. -o images.tar)');
-      if (options.images !== undefined && options.kubernetesVersion !== undefined) {
-        throw new KubeseedError('usage', '--images replaces the list --kubernetes-version makes: give one of them');
+      if (options.images !== undefined && (options.kubernetesVersion !== undefined || options.file !== undefined)) {
+        throw new KubeseedError(
+          'usage',
+          '--images replaces the list -f or --kubernetes-version makes: give one of them',
+        );
       }
       const arches = parseArches(options.arch);
-      const images = options.images === undefined ? versionImages(options) : explicitImages(options.images);
+      const images = options.images === undefined ? await selectedImages(options, io) : explicitImages(options.images);
       const result = await archiveImages({
         images,
         arches,

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { type Cidr, contains, overlaps } from '../../core/cidr.ts';
 import type { PathSegment, ProblemSink } from '../../core/schema.ts';
+import { checkControlPlaneVip, recommendVip } from './control-plane-vip.ts';
 import { POD_NETWORKS, podSubnetProblems } from './pod-networks.ts';
 import { API_SERVER_PORT, type ClusterDocument } from './schema.ts';
 import type { Endpoint } from './types.ts';
@@ -115,14 +116,25 @@ function checkSubnets(document: ClusterDocument, report: Report): void {
   });
 }
 
-/** The given endpoint, or the single control plane's address. */
+function checkVip(document: ClusterDocument, report: Report, warn: Report): void {
+  const given = document.controlPlaneEndpoint;
+  if (given !== undefined && 'vip' in given) {
+    const { podSubnet: pods, serviceSubnet: services } = document.networking;
+    checkControlPlaneVip({ vip: given, nodes: document.nodes, pods, services }, report, warn);
+  }
+  const recommendation = recommendVip(document.nodes, given !== undefined);
+  if (recommendation) warn(['controlPlaneEndpoint'], recommendation);
+}
+
+/** The given endpoint (a kube-vip address on the API server's port), or the single control plane's address. */
 function resolveEndpoint(document: ClusterDocument, report: Report): Endpoint | undefined {
-  if (document.controlPlaneEndpoint) return document.controlPlaneEndpoint;
+  const given = document.controlPlaneEndpoint;
+  if (given) return 'vip' in given ? { host: given.vip, port: API_SERVER_PORT } : given;
   const controlPlanes = document.nodes.filter((node) => node.role === 'control-plane');
   if (controlPlanes.length > 1) {
     report(
       ['controlPlaneEndpoint'],
-      'is required with more than one control plane: a load balancer or VIP address (host or host:port) in front of all of them',
+      'is required with more than one control plane: a load balancer in front of all of them (host or host:port), or {vip: ADDRESS} for a free address on their network that kubeseed holds with kube-vip',
     );
     return undefined;
   }
@@ -150,5 +162,6 @@ export function checkSpec(document: ClusterDocument, sink: ProblemSink): Endpoin
   checkNodes(document, report);
   checkIgnitionDownloads(document, report);
   checkSubnets(document, report);
+  checkVip(document, report, (path, message) => sink.warn(path, message));
   return resolveEndpoint(document, report);
 }

@@ -2,15 +2,27 @@
 // and the message a user sees. The types come from this declaration; rules that span
 // fields (overlaps, node addresses, the pod network, version-dependent settings) are in
 // checks.ts and run on what this reads.
+import { isIP } from 'node:net';
 import { ARCHES, type Arch } from '../../core/arch.ts';
 import { archiveRef } from '../../core/archive-ref.ts';
 import { type Cidr, parseCidr } from '../../core/cidr.ts';
 import { duration } from '../../core/duration.ts';
-import { DNS_1123_SUBDOMAIN, dnsLabel, httpUrl, ipAddress, sha512Hex } from '../../core/formats.ts';
+import { DNS_1123_SUBDOMAIN, dnsLabel, httpUrl, interfaceName, ipAddress, sha512Hex } from '../../core/formats.ts';
 import { parseHostPort } from '../../core/host-port.ts';
 import { SUPPORTED_MINORS } from '../../core/kubernetes-versions.ts';
 import { registryMirror } from '../../core/registry-mirror.ts';
-import { type Infer, integer, list, map, object, oneOf, type Schema, string } from '../../core/schema.ts';
+import {
+  custom,
+  type Infer,
+  integer,
+  isRecord,
+  list,
+  map,
+  object,
+  oneOf,
+  type Schema,
+  string,
+} from '../../core/schema.ts';
 import { kubeletLabelProblem, labelValueProblem, qualifiedNameProblem } from './labels.ts';
 import { POD_NETWORKS } from './pod-networks.ts';
 
@@ -27,8 +39,6 @@ const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
 const SSH_KEY =
   /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const IMAGE_REPOSITORY = /^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
-const INTERFACE_NAME = /^[A-Za-z0-9_.:-]+$/;
-const MAX_INTERFACE_NAME = 15;
 const MIN_VALIDITY_SECONDS = 3600;
 
 const kubernetesVersion = string().map((text, at) => {
@@ -50,6 +60,25 @@ const endpoint = string().map(
     at.fail(
       `${JSON.stringify(text)} is not a valid endpoint; expected host or host:port, e.g. k8s.example.com:6443 or 192.0.2.10`,
     ),
+);
+
+/**
+ * An address kubeseed manages: kube-vip holds it on whichever control plane leads, on the
+ * API server's own port (there is no load balancer in between, so no port of its own).
+ */
+const controlPlaneVip = object({
+  vip: string().check((text, at) =>
+    isIP(text) === 0
+      ? `${at.show(text)} is not an IP address; kube-vip holds an address (a name needs a load balancer)`
+      : undefined,
+  ),
+  /** Absent: each control plane's network.interface, else the interface of its default route. */
+  interface: interfaceName.orAbsent(),
+});
+
+/** A load balancer's host[:port], or `{vip: ADDRESS, interface: NAME}`. */
+const controlPlaneEndpoint = custom((value, at) =>
+  isRecord(value) ? controlPlaneVip.read(value, at) : endpoint.read(value, at),
 );
 
 /** One CIDR, or an IPv4 and an IPv6 one separated by a comma (dual-stack). */
@@ -84,11 +113,7 @@ const nodeNetwork = object({
   gateway: ipAddress.orAbsent(),
   nameservers: list(ipAddress).orAbsent(),
   /** Interface name; without it the settings apply to the ethernet interfaces (`e*`). */
-  interface: string({ pattern: INTERFACE_NAME, expected: 'an interface name like eth0' })
-    .check((name) =>
-      name.length > MAX_INTERFACE_NAME ? `is longer than the kernel's ${MAX_INTERFACE_NAME} characters` : undefined,
-    )
-    .orAbsent(),
+  interface: interfaceName.orAbsent(),
 });
 
 const node = object({
@@ -125,7 +150,7 @@ export const clusterDocument = object({
   kind: oneOf([SPEC_KIND]),
   name: dnsLabel,
   kubernetesVersion,
-  controlPlaneEndpoint: endpoint.orAbsent(),
+  controlPlaneEndpoint: controlPlaneEndpoint.orAbsent(),
   networking: object({
     podSubnet: cidrList,
     serviceSubnet: cidrList.default('10.96.0.0/12'),

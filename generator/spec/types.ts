@@ -25,9 +25,23 @@ function withBootstrap(nodes: ClusterDocument['nodes']) {
 
 const texts = (blocks: readonly Cidr[]) => blocks.map((block) => block.text);
 
+interface ControlPlaneVip {
+  /** The address kube-vip holds: the endpoint's host. */
+  address: string;
+  /** Absent: each control plane's network.interface, else the interface of its default route. */
+  interface?: string;
+}
+
+/** Present when the endpoint is an address kubeseed manages with kube-vip. */
+function controlPlaneVip(given: ClusterDocument['controlPlaneEndpoint']): ControlPlaneVip | undefined {
+  if (given === undefined || !('vip' in given)) return undefined;
+  return { address: given.vip, ...(given.interface === undefined ? {} : { interface: given.interface }) };
+}
+
 /** The spec from a checked document and the endpoint the checks resolved. */
 export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: Endpoint) {
   const { networking, pki, agent, kubernetesSysext, imageRepository } = document;
+  const vip = controlPlaneVip(document.controlPlaneEndpoint);
   return {
     name: document.name,
     /** Full version without the leading v, e.g. `1.33.2`. */
@@ -35,6 +49,7 @@ export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: End
     /** Minor version, e.g. `1.33`. */
     kubernetesMinor: document.kubernetesVersion.minor,
     controlPlaneEndpoint,
+    ...(vip === undefined ? {} : { controlPlaneVip: vip }),
     networking: {
       /** One CIDR, or an IPv4 and an IPv6 CIDR for dual-stack (kubeadm joins them with a comma). */
       podSubnets: texts(networking.podSubnet),

@@ -29,7 +29,7 @@ const test = needing(suite('agent: full run'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const CONFIG = '/etc/kubeseed/kubeadm.yaml';
-const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (INFO|WARN|ERROR) [a-z]+ \S.*$/;
+const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (INFO|WARN|ERROR) [a-z-]+ \S.*$/;
 
 function hostCommands(name: string): string[] {
   return ['modprobe overlay', 'modprobe br_netfilter', 'sysctl --system', 'swapoff -a', `hostname ${name}`];
@@ -163,10 +163,22 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   assert.is(mode(fixture, '/etc/kubeseed/addons/flannel.yaml'), 0o600);
   assert.is(readFileSync(join(findCall(fixture, 'kubectl', '--kubeconfig')!, 'manifest.yaml'), 'utf8'), rendered);
   const phases = state(fixture).phases;
-  assert.equal(Object.keys(phases), ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish']);
-  for (const name of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish']) {
+  assert.equal(Object.keys(phases), [
+    'preflight',
+    'host',
+    'runtime',
+    'images',
+    'pki',
+    'kube-vip',
+    'kubeadm',
+    'super-admin',
+    'addons',
+    'finish',
+  ]);
+  for (const name of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'super-admin', 'addons', 'finish']) {
     assert.is(phases[name]?.status, 'done', name);
   }
+  assert.is(phases['kube-vip']?.status, 'skipped', 'no kube-vip address in this cluster');
 
   const before = commands(fixture).length;
   const again = await runAgent(fixture, ['run']);

@@ -97,6 +97,11 @@ export class Machine {
     return this.options.console;
   }
 
+  /** The process the machine runs as (systemd-nspawn, qemu), while it runs. */
+  get pid(): number | undefined {
+    return this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
   cutPower(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.options.cutPower(this.child);
   }

@@ -26,7 +26,30 @@ export interface NspawnOptions {
   out: string;
   /** More read-only bind mounts, host path to guest path. */
   binds?: Record<string, string>;
+  /** Read-write bind mounts (a stand-in's control files, which it rewrites as it uses them). */
+  writableBinds?: Record<string, string>;
   timeoutMs: number;
+}
+
+/** The container's init: systemd-nspawn's child, or none yet. */
+function containerInit(nspawn: number): number | undefined {
+  try {
+    const [first] = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/);
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path inside a running container, as this (root) process can read it: through its init's
+ * root directory, so a test can watch what a guest writes while it boots. Undefined before
+ * the container has started or after it stopped.
+ */
+export function guestPath(machine: Machine, path: string): string | undefined {
+  const nspawn = machine.pid;
+  const init = nspawn === undefined ? undefined : containerInit(nspawn);
+  return init === undefined ? undefined : join(`/proc/${init}/root`, path);
 }
 
 /** Killing systemd-nspawn alone leaves the container running: its init (nspawn's child) must die, which ends every process in it. */
@@ -98,7 +121,10 @@ async function removeStaleCgroups(): Promise<void> {
 }
 
 export function bootNspawn(options: NspawnOptions): Machine {
-  const binds = Object.entries(options.binds ?? {}).map(([host, guest]) => `--bind-ro=${host}:${guest}`);
+  const binds = [
+    ...Object.entries(options.binds ?? {}).map(([host, guest]) => `--bind-ro=${host}:${guest}`),
+    ...Object.entries(options.writableBinds ?? {}).map(([host, guest]) => `--bind=${host}:${guest}`),
+  ];
   const args = [
     '-q',
     '-D',

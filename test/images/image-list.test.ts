@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { KubeseedError } from '../../core/errors.ts';
 import { parseReference } from '../../core/image-reference.ts';
 import { kubeadmImages, sandboxImage } from '../../core/kubernetes-versions.ts';
-import { imageList, KUBE_VIP_IMAGE } from '../../images/image-list.ts';
+import { imageList } from '../../images/image-list.ts';
+import { KUBE_VIP_IMAGE } from '../../images/kube-vip-image.ts';
 import { podNetworks } from '../../templates/index.ts';
 
 const list = suite('image list');
@@ -39,10 +40,10 @@ list("a custom repository moves kubeadm's images only, and CoreDNS loses its cor
   assert.is(images.filter((image) => image.startsWith('127.0.0.1:5000/k8s/')).length, 7);
 });
 
-list('every listed image is a valid reference, kube-vip pinned by version', () => {
+list('every listed image is a valid reference, kube-vip pinned by version and digest', () => {
   for (const image of imageList({ kubernetesVersion: '1.35.0', podNetwork: 'flannel', kubeVip: true }))
     parseReference(image);
-  assert.match(KUBE_VIP_IMAGE, /^ghcr\.io\/kube-vip\/kube-vip:v\d+\.\d+\.\d+$/);
+  assert.match(KUBE_VIP_IMAGE, /^ghcr\.io\/kube-vip\/kube-vip:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
   for (const entry of Object.values(podNetworks))
     for (const image of entry.images) assert.not.match(image, /:latest$/, image);
 });

@@ -5,6 +5,7 @@
 #   fail        exit 1, stderr from control/NAME.stderr if present
 #   hang        touch the call's `hanging` marker and sleep (the test kills the agent)
 #   hang-after  do the work, then hang (a crash after the tool finished)
+#   fail-after  do the work, then exit 1 as above (a failure late in the tool's run)
 #   other       left in $STANDIN_ACTION for the stand-in itself (kubeadm's not-ready failures)
 # Paths in arguments are the machine's; they live under $KUBESEED_BOOT_ROOT.
 set -euo pipefail
@@ -55,12 +56,15 @@ standin_begin() {
   done <"$file"
   replace "$file" "$rules"
   case "$STANDIN_ACTION" in
-    fail)
-      if [ -f "$file.stderr" ]; then cat "$file.stderr" >&2; else echo "stand-in $STANDIN_NAME: failing as told" >&2; fi
-      exit 1
-      ;;
+    fail) standin_fail ;;
     hang) standin_hang ;;
   esac
+}
+
+standin_fail() {
+  local file="$STANDIN_LOG/control/$STANDIN_NAME"
+  if [ -f "$file.stderr" ]; then cat "$file.stderr" >&2; else echo "stand-in $STANDIN_NAME: failing as told" >&2; fi
+  exit 1
 }
 
 standin_hang() {
@@ -70,6 +74,9 @@ standin_hang() {
 
 # Called by a stand-in once its work is done.
 standin_end() {
-  if [ "$STANDIN_ACTION" = hang-after ]; then standin_hang; fi
+  case "$STANDIN_ACTION" in
+    hang-after) standin_hang ;;
+    fail-after) standin_fail ;;
+  esac
   exit 0
 }

@@ -225,7 +225,7 @@ const cases: BadCase[] = [
       {
         path: 'controlPlaneEndpoint',
         message:
-          'is required with more than one control plane: a load balancer or VIP address (host or host:port) in front of all of them',
+          'is required with more than one control plane: a load balancer in front of all of them (host or host:port), or {vip: ADDRESS} for a free address on their network that kubeseed holds with kube-vip',
         line: 1,
         column: 1,
       },
