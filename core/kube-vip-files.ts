@@ -16,6 +16,11 @@ export const KUBE_VIP_HOSTS = "# kube-vip's /etc/hosts, written by kubeseed-boot
  * has bound its group (kubeadm:cluster-admins, 1.29+), and init needs the VIP to get there,
  * so on the init node kube-vip takes `super-admin.conf` (system:masters), which only that
  * node has (kube-vip#684). A joining control plane has admin.conf once it joins.
+ * The kubeadm patch releases that point init's own clients at the local API server
+ * (kubernetes#138449: 1.36.1, 1.35.5 and a 1.34 patch) change kubeadm's clients, not
+ * kube-vip's, and nothing upstream shows kube-vip taking its lease with admin.conf then
+ * (kube-vip#684 is open; Cluster API's vSphere provider keeps super-admin.conf for every
+ * version from 1.29): the init node keeps super-admin.conf on every supported version.
  */
 export const KUBE_VIP_KUBECONFIGS = {
   init: '/etc/kubernetes/super-admin.conf',
