@@ -17,6 +17,7 @@ import { RegistryClient } from '../../images/registry/client.ts';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.ts';
 import { pushLayout, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { buildTestImages, type LayoutImage } from '../helpers/test-images.ts';
+import { needing } from '../helpers/tools.ts';
 
 interface State {
   dir: string;
@@ -33,9 +34,11 @@ const REPOSITORY = 'kube-vip/kube-vip';
 const pinned = (state: State, digest: string) => `${state.registry!.host}/${REPOSITORY}:${KUBE_VIP_VERSION}@${digest}`;
 const client = () => new RegistryClient({ insecure: true, retryDelayMs: () => 10 });
 
-const pin = suite<State>('kube-vip: the tag@digest pin through an air-gap archive (registry, archive, containerd)', {
-  dir: '',
-});
+// A private containerd needs root (its snapshotter mounts); the images are made of Debian's static busybox.
+const pin = needing(
+  suite<State>('kube-vip: the tag@digest pin through an air-gap archive (registry, archive, containerd)', { dir: '' }),
+  { root: true, tools: ['docker-registry', 'skopeo', 'containerd', 'ctr', 'runc', '/bin/busybox'] },
+);
 
 pin.before(async (state) => {
   try {
