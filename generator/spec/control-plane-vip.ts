@@ -70,9 +70,11 @@ function checkAddress({ vip, nodes, pods, services }: VipInput, report: Report):
       );
       return;
     }
+    // IPv4 only: IPv6 has no broadcast address, and /31 and /32 have no network address either.
+    if (network.family !== 4 || network.prefix >= 31) return;
     const last = network.base + (1n << BigInt(32 - network.prefix)) - 1n;
     const value = parseAddress(vip.vip)!.value;
-    if (network.family === 4 && network.prefix < 31 && (value === network.base || value === last))
+    if (value === network.base || value === last)
       report(AT_ADDRESS, `${vip.vip} is the network or broadcast address of ${network.text}; no host can hold it`);
   });
 }

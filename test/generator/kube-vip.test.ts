@@ -9,12 +9,14 @@ import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments } from 'yaml';
+import { type Cidr, parseCidr } from '../../core/cidr.ts';
 import { KubeseedError, type Problem } from '../../core/errors.ts';
 import { KUBE_VIP_HOSTS_PATH } from '../../core/kube-vip-files.ts';
 import { kubeadmImages } from '../../core/kubernetes-versions.ts';
 import { type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { MINORS } from '../../generator/kubeadm/upstream.ts';
+import { checkControlPlaneVip } from '../../generator/spec/control-plane-vip.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { KUBE_VIP_IMAGE } from '../../images/kube-vip-image.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -318,6 +320,12 @@ const BAD: { name: string; endpoint: string; path: string; message: RegExp }[] =
     message: /network or broadcast address of 192\.168\.50\.11\/24/,
   },
   {
+    name: 'the network’s own address',
+    endpoint: 'controlPlaneEndpoint: {vip: 192.168.50.0}',
+    path: 'controlPlaneEndpoint.vip',
+    message: /192\.168\.50\.0 is the network or broadcast address of 192\.168\.50\.11\/24/,
+  },
+  {
     name: 'a name, not an address',
     endpoint: 'controlPlaneEndpoint: {vip: api.example.com}',
     path: 'controlPlaneEndpoint.vip',
@@ -410,6 +418,41 @@ nodes:
       /warning: controlPlaneEndpoint: is not set, so the API is at cp-1's own address and kubeadm cannot add control planes to this cluster later; set controlPlaneEndpoint: \{vip: <a free address on cp-1's network>\}/m,
     );
   }
+});
+
+// The pod network templates carry IPv4 only, so no whole IPv6 spec loads yet: the VIP rules directly.
+validate('an IPv6 VIP: checked against the control planes’ IPv6 network, with no broadcast rule', () => {
+  const problems = (vip: string) => {
+    const found: string[] = [];
+    const controlPlane = (name: string, address: string) => ({
+      name,
+      role: 'control-plane' as const,
+      address,
+      network: { prefixLength: 64, interface: 'eth0' },
+    });
+    checkControlPlaneVip(
+      {
+        vip: { vip },
+        nodes: [controlPlane('cp-1', '2001:db8:50::11'), controlPlane('cp-2', '2001:db8:50::12')],
+        pods: [parseCidr('fd00:10:244::/56') as Cidr],
+        services: [parseCidr('fd00:10:96::/112') as Cidr],
+      },
+      (path, message) => found.push(`${path.join('.')}: ${message}`),
+      () => {},
+    );
+    return found;
+  };
+  assert.equal(problems('2001:db8:50::5'), []);
+  assert.equal(problems('2001:db8:50:0:ffff:ffff:ffff:ffff'), [], 'the top of an IPv6 network is an ordinary address');
+  assert.equal(problems('2001:db8:60::5'), [
+    "controlPlaneEndpoint.vip: 2001:db8:60::5 is outside cp-1's network 2001:db8:50::11/64 (nodes[0].network.prefixLength): kube-vip announces it by ARP, which reaches only the control planes' own network",
+    "controlPlaneEndpoint.vip: 2001:db8:60::5 is outside cp-2's network 2001:db8:50::12/64 (nodes[1].network.prefixLength): kube-vip announces it by ARP, which reaches only the control planes' own network",
+  ]);
+  assert.equal(problems('fd00:10:96::5'), [
+    "controlPlaneEndpoint.vip: fd00:10:96::5 lies inside the service subnet fd00:10:96::/112; pick a free address on the control planes' network",
+    "controlPlaneEndpoint.vip: fd00:10:96::5 is outside cp-1's network 2001:db8:50::11/64 (nodes[0].network.prefixLength): kube-vip announces it by ARP, which reaches only the control planes' own network",
+    "controlPlaneEndpoint.vip: fd00:10:96::5 is outside cp-2's network 2001:db8:50::12/64 (nodes[1].network.prefixLength): kube-vip announces it by ARP, which reaches only the control planes' own network",
+  ]);
 });
 
 generate.run();
