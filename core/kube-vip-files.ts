@@ -16,11 +16,16 @@ export const KUBE_VIP_HOSTS = "# kube-vip's /etc/hosts, written by kubeseed-boot
  * has bound its group (kubeadm:cluster-admins, 1.29+), and init needs the VIP to get there,
  * so on the init node kube-vip takes `super-admin.conf` (system:masters), which only that
  * node has (kube-vip#684). A joining control plane has admin.conf once it joins.
- * The kubeadm patch releases that point init's own clients at the local API server
- * (kubernetes#138449: 1.36.1, 1.35.5 and a 1.34 patch) change kubeadm's clients, not
- * kube-vip's, and nothing upstream shows kube-vip taking its lease with admin.conf then
+ * The kubeadm patch releases whose init builds in-memory kubeconfigs aimed at the local API
+ * server (kubernetes#138449; cherry-picks #138682, #138683, #138685 for 1.36, 1.35, 1.34;
+ * none for 1.33) take away init's own need for the VIP, so kube-vip with admin.conf might
+ * get its lease once init has bound kubeadm:cluster-admins. Nobody upstream has shown it
  * (kube-vip#684 is open; Cluster API's vSphere provider keeps super-admin.conf for every
- * version from 1.29): the init node keeps super-admin.conf on every supported version.
+ * version from 1.29; its attempt to drop it from 1.31 on, PR #3168, was closed after
+ * forbidden-lease failures, before these releases), the earlier patches of 1.34–1.36 and
+ * all of 1.31–1.33 lack it, and one kubeconfig choice per patch release would be two
+ * start-up paths to keep working: the init node uses super-admin.conf on every supported
+ * version.
  */
 export const KUBE_VIP_KUBECONFIGS = {
   init: '/etc/kubernetes/super-admin.conf',
