@@ -59,6 +59,8 @@ export interface Host {
   makeDirectory(path: string, mode: number): Promise<void>;
   /** Recursive; absent paths are fine. */
   remove(path: string): Promise<void>;
+  /** Moves a file; across filesystems it is copied (keeping its mode) and the source removed. */
+  rename(from: string, to: string): Promise<void>;
   stat(path: string): Promise<FileInfo | undefined>;
   /** Entry names, or undefined when the directory does not exist. */
   list(path: string): Promise<string[] | undefined>;

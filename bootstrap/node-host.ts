@@ -1,13 +1,13 @@
 // The Host on a real machine (root `/`) or on a temporary root in tests.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { access, appendFile, chmod, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, appendFile, chmod, constants, copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { cpus, machine, constants as osConstants, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { atomicWrite } from '../core/atomic-write.ts';
+import { atomicWrite, renameDurably } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, MachineFacts } from './host.ts';
 
@@ -151,6 +151,20 @@ export class NodeHost implements Host {
 
   async remove(path: string): Promise<void> {
     await rm(this.resolvePath(path), { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.resolvePath(from);
+    const target = this.resolvePath(to);
+    try {
+      await renameDurably(source, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await copyFile(source, `${target}.kubeseed-tmp`);
+      await chmod(`${target}.kubeseed-tmp`, (await stat(source)).mode & 0o777);
+      await rename(`${target}.kubeseed-tmp`, target);
+      await rm(source, { force: true });
+    }
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {

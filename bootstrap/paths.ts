@@ -33,3 +33,13 @@ export const MOVED_SUPER_ADMIN_KUBECONFIG = `${BREAK_GLASS_DIR}/super-admin.conf
 
 /** The first line of every config file the agent owns, so `reset` never removes someone else's. */
 export const OWNED_HEADER = '# Written by kubeseed-boot; `kubeseed-boot reset` removes it.';
+
+/** Control planes: what the maintenance timers' commands read (CRI socket, snapshot retention). */
+export const MAINTENANCE_CONFIG_PATH = '/etc/kubeseed/maintenance.json';
+/** The last certificate check and etcd snapshot, for `status`. */
+export const MAINTENANCE_RECORD_PATH = `${STATE_DIR}/maintenance.json`;
+/** Root-only: an etcd snapshot holds every Secret of the cluster. Kept across `reset`. */
+export const ETCD_SNAPSHOT_DIR = `${STATE_DIR}/etcd-snapshots`;
+export const SYSTEMD_UNIT_DIR = '/etc/systemd/system';
+/** Written by `reset`: the node left the cluster and `run` must not join it again. */
+export const RESET_MARKER_PATH = `${STATE_DIR}/reset.json`;

@@ -8,6 +8,7 @@ import { host } from './phases/host.ts';
 import { images } from './phases/images.ts';
 import { kubeVip } from './phases/kube-vip.ts';
 import { kubeadm } from './phases/kubeadm.ts';
+import { maintenance } from './phases/maintenance.ts';
 import { pki } from './phases/pki.ts';
 import { preflight } from './phases/preflight.ts';
 import { runtime } from './phases/runtime.ts';
@@ -23,5 +24,6 @@ export const PHASES: readonly Phase[] = [
   kubeadm,
   superAdmin,
   addons,
+  maintenance,
   finish,
 ];

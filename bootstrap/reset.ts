@@ -1,6 +1,9 @@
-// `kubeseed-boot reset`: `kubeadm reset -f`, then remove what the agent wrote and its
-// state, so the next `run` starts from scratch. Files the agent only edited are restored
-// where it can (fstab's swap lines); the hostname stays as it is.
+// `kubeseed-boot reset`: the machine leaves the cluster. `kubeadm reset -f` (which also
+// removes this node's etcd member unless it is the last), the CNI configuration kubeadm
+// leaves behind, on request the iptables and IPVS rules, the maintenance timers, and what
+// the agent wrote. Files the agent only edited are restored where it can (fstab's swap
+// lines); the hostname stays as it is. A marker keeps `run` from joining again at the
+// next boot: removing the node from the cluster must not be undone by a reboot.
 
 import { KubeseedError } from '../core/errors.ts';
 import { KUBE_VIP_HOSTS_PATH, KUBE_VIP_MANIFEST_PATH } from '../core/kube-vip-files.ts';
@@ -18,12 +21,31 @@ import {
   FSTAB_PATH,
   IMAGES_CONFIG_PATH,
   KUBEADM_CONFIG_PATH,
+  MAINTENANCE_CONFIG_PATH,
+  MAINTENANCE_RECORD_PATH,
+  RESET_MARKER_PATH,
   MODULES_LOAD_PATH,
   OWNED_HEADER,
   PKI_DIR,
   STATE_PATH,
   SYSCTL_PATH,
+  SYSTEMD_UNIT_DIR,
 } from './paths.ts';
+import { maintenanceUnits } from './maintenance/units.ts';
+
+const CNI_CONFIG_DIR = '/etc/cni/net.d';
+const MAINTENANCE_UNITS = Object.keys(
+  maintenanceUnits({
+    criSocket: '',
+    certificateRenewal: { onCalendar: '', renewWithinDays: 0 },
+    etcdSnapshots: { everyHours: 1, keep: 1 },
+  }),
+);
+
+export interface ResetOptions {
+  /** Flush iptables/ip6tables and clear IPVS: kube-proxy's rules outlive kubeadm reset. */
+  iptables: boolean;
+}
 
 async function isOwned(host: Host, path: string): Promise<boolean> {
   return (await host.readFile(path))?.startsWith(OWNED_HEADER) ?? false;
@@ -37,6 +59,9 @@ async function ownedPaths(host: Host): Promise<string[]> {
     ADDONS_DIR,
     MODULES_LOAD_PATH,
     SYSCTL_PATH,
+    MAINTENANCE_CONFIG_PATH,
+    MAINTENANCE_RECORD_PATH,
+    ...MAINTENANCE_UNITS.map((unit) => `${SYSTEMD_UNIT_DIR}/${unit}`),
     ...SHARED_PKI_FILES.map((file) => `${PKI_DIR}/${file}`),
     KUBE_VIP_MANIFEST_PATH,
     KUBE_VIP_HOSTS_PATH,
@@ -50,9 +75,40 @@ async function ownedPaths(host: Host): Promise<string[]> {
   return [...paths, COMPLETED_PATH, STATE_PATH];
 }
 
-export async function resetNode(host: Host, logger: Logger): Promise<void> {
+async function runLogged(host: Host, log: ReturnType<Logger['for']>, argv: string[], failures: string[]) {
+  log.info(`running ${argv.join(' ')}`);
+  const result = await host.run(argv, { timeoutMs: 5 * 60_000 });
+  if (result.code !== 0) failures.push(describeFailure(argv, result));
+}
+
+/** Returns whether there were timers: their unit files go later, and systemd must reload then. */
+async function stopTimers(host: Host, log: ReturnType<Logger['for']>, failures: string[]): Promise<boolean> {
+  const timers: string[] = [];
+  for (const unit of MAINTENANCE_UNITS) {
+    if (unit.endsWith('.timer') && (await host.stat(`${SYSTEMD_UNIT_DIR}/${unit}`))) timers.push(unit);
+  }
+  if (timers.length > 0) await runLogged(host, log, ['systemctl', 'disable', '--now', ...timers], failures);
+  return timers.length > 0;
+}
+
+async function flushRules(host: Host, log: ReturnType<Logger['for']>, failures: string[]): Promise<void> {
+  for (const tool of ['iptables', 'ip6tables']) {
+    if ((await host.findExecutable(tool)) === undefined) continue;
+    for (const args of [['-F'], ['-t', 'nat', '-F'], ['-t', 'mangle', '-F'], ['-X']])
+      await runLogged(host, log, [tool, ...args], failures);
+  }
+  if ((await host.findExecutable('ipvsadm')) !== undefined)
+    await runLogged(host, log, ['ipvsadm', '--clear'], failures);
+}
+
+export async function resetNode(
+  host: Host,
+  logger: Logger,
+  options: ResetOptions = { iptables: false },
+): Promise<void> {
   const log = logger.for('reset');
   const failures: string[] = [];
+  const hadTimers = await stopTimers(host, log, failures);
   if ((await host.findExecutable('kubeadm')) === undefined) {
     log.warn('kubeadm is not on PATH; removing only what kubeseed-boot wrote');
   } else {
@@ -66,14 +122,25 @@ export async function resetNode(host: Host, logger: Logger): Promise<void> {
     await host.remove(path);
     log.info(`removed ${path}`);
   }
+  // kubeadm reset leaves the pod network's configuration; a later join would reuse it.
+  for (const entry of (await host.list(CNI_CONFIG_DIR)) ?? []) {
+    await host.remove(`${CNI_CONFIG_DIR}/${entry}`);
+    log.info(`removed ${CNI_CONFIG_DIR}/${entry}`);
+  }
+  if (options.iptables) await flushRules(host, log, failures);
+  else log.info('iptables and IPVS rules left as they are (`kubeseed-boot reset --iptables` flushes them)');
+  if (hadTimers) await runLogged(host, log, ['systemctl', 'daemon-reload'], failures);
   const fstab = await host.readFile(FSTAB_PATH);
   if (fstab !== undefined && restoreSwap(fstab) !== fstab) {
     await host.writeFile(FSTAB_PATH, restoreSwap(fstab), (await host.stat(FSTAB_PATH))?.mode ?? 0o644);
     log.info(`restored the swap lines of ${FSTAB_PATH}`);
   }
+  await host.writeFile(RESET_MARKER_PATH, `${JSON.stringify({ resetAt: host.now().toISOString() }, null, 2)}\n`, 0o644);
   if (failures.length > 0) {
     for (const failure of failures) log.error(failure);
     throw new KubeseedError('command-failed', `reset finished with errors: ${failures.join('; ')}`);
   }
-  log.info('done: the next `kubeseed-boot run` starts from scratch');
+  log.info(
+    `done: this machine left the cluster; \`kubeseed-boot run\` will not join it again (remove ${RESET_MARKER_PATH} to bootstrap it anew)`,
+  );
 }

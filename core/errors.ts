@@ -29,6 +29,10 @@ export type ErrorCode =
   | 'preflight'
   /** An output does not fit a limit: a platform's user-data size, a file system's file size. */
   | 'size'
+  /** The cluster's API server (or etcd) could not be reached, or its certificate is not the cluster CA's. */
+  | 'cluster-unreachable'
+  /** The cluster answered but refused or failed the request. */
+  | 'cluster-refused'
   /** A bug in kubeseed: an invariant its own code should keep did not hold. */
   | 'internal';
 

@@ -1,13 +1,22 @@
 // `kubeseed generate`: spec in; state (created once, then reused) and node outputs out.
 // Everything is made and checked in memory first (the state, every output, their fit on
 // the platform); only then is anything written, so a failure leaves the disk as it was.
+// Nodes added to the spec after the first run get a fresh bootstrap token, registered in
+// the running cluster before anything is written: when it cannot be reached, nothing is.
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemdUnits } from '../templates/index.ts';
 import type { Platform } from './carriers/size-budgets.ts';
+import { registerTokens } from './cluster-api/bootstrap-tokens.ts';
+import { connectToCluster } from './cluster-api/connect.ts';
+import { caExpiryWarning } from './day-two/ca-expiry-warning.ts';
+import { planNodeTokens } from './day-two/node-token-plan.ts';
+import { expiredTokenWarnings } from './day-two/token-expiry-warnings.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
 import { type NodeReport, renderOutputs } from './outputs.ts';
 import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
+import { type NodeTokenRecord, readNodeTokens, renderNodeTokens, writeNodeTokens } from './state/node-tokens.ts';
 import { persistState, prepareState } from './state/store.ts';
 import { writeOutputs } from './write-outputs.ts';
 
@@ -17,25 +26,92 @@ export interface GenerateOptions {
   platform?: Platform;
   podNetwork: PodNetworkTemplate;
   now: Date;
+  /** Nodes to give a new token even though they were generated before. */
+  freshTokens?: readonly string[];
+  /** How long to wait for the controller manager to sign cluster-info for a new token. */
+  signatureTimeoutMs?: number;
 }
 
 export interface GenerateResult {
   stateDir: string;
   createdState: boolean;
   nodes: NodeReport[];
+  /** Nodes that got a new token registered in the cluster on this run. */
+  addedTokens: Array<{ node: string; tokenId: string; expires?: Date }>;
+  warnings: string[];
 }
+
+const SIGNATURE_TIMEOUT_MS = 120_000;
+const SIGNATURE_POLL_MS = 1_000;
+/** Warnings only: a cluster that is down must not hold up generate for long. */
+const WARNING_TIMEOUT_MS = 5_000;
 
 export async function generate(spec: ClusterSpec, options: GenerateOptions): Promise<GenerateResult> {
   const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
   const { state, created } = await prepareState(stateDir, spec, options.now);
+  const stored = created ? undefined : await readNodeTokens(stateDir);
+  // A state made before nodes.yaml existed: every node the spec names now is taken as generated.
+  const previous = created ? undefined : (stored ?? initialRecord(spec));
+  const plan = planNodeTokens(spec, previous, { now: options.now, freshTokens: options.freshTokens ?? [] });
   const outputs = renderOutputs({
     spec,
     state,
     podNetwork: options.podNetwork,
     agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
     ...(options.platform ? { platform: options.platform } : {}),
+    nodeTokens: plan.record.nodes,
   });
+  if (plan.added.length > 0) {
+    const api = await connectToCluster(spec, state, options.now);
+    await registerTokens(
+      api,
+      plan.added.map(({ node, token, expires }) => ({
+        token,
+        ...(expires ? { expires } : {}),
+        description: `kubeseed: bootstrap token for node ${node}`,
+      })),
+      {
+        timeoutMs: options.signatureTimeoutMs ?? SIGNATURE_TIMEOUT_MS,
+        pollMs: SIGNATURE_POLL_MS,
+        sleep: (ms) => sleep(ms),
+        now: () => Date.now(),
+      },
+    );
+  }
   if (created) await persistState(stateDir, state, options.now);
+  // The record before the outputs: a crash in between leaves outputs that the next run
+  // rewrites from the record, never a node whose token the record does not know.
+  if (!stored || renderNodeTokens(stored) !== renderNodeTokens(plan.record)) {
+    await writeNodeTokens(stateDir, plan.record);
+  }
   await writeOutputs(options.outDir, outputs.files);
-  return { stateDir, createdState: created, nodes: outputs.nodes };
+  const warnings = created
+    ? []
+    : await expiredTokenWarnings({
+        spec,
+        state,
+        record: plan.record,
+        now: options.now,
+        connect: () => connectToCluster(spec, state, options.now, { timeoutMs: WARNING_TIMEOUT_MS }),
+      });
+  const caWarning = caExpiryWarning(state.pki.ca.cert, options.now);
+  if (caWarning) warnings.push(caWarning);
+  return {
+    stateDir,
+    createdState: created,
+    nodes: outputs.nodes,
+    addedTokens: plan.added.map(({ node, token, expires }) => ({
+      node,
+      tokenId: token.id,
+      ...(expires ? { expires } : {}),
+    })),
+    warnings,
+  };
+}
+
+function initialRecord(spec: ClusterSpec): NodeTokenRecord {
+  return {
+    initNode: spec.nodes.find((node) => node.bootstrap === 'init')!.name,
+    nodes: Object.fromEntries(spec.nodes.map((node) => [node.name, { kind: 'initial' as const }])),
+  };
 }

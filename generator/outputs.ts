@@ -12,6 +12,7 @@ import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
 import { caCertHash } from './pki/ca-hash.ts';
 import { renderKubeconfig } from './pki/kubeconfig.ts';
 import { type ClusterSpec, formatEndpoint, type NodeSpec } from './spec/types.ts';
+import type { NodeToken } from './state/node-tokens.ts';
 import type { ClusterState } from './state/store.ts';
 
 export const SECRET_MODE = 0o600;
@@ -51,6 +52,8 @@ export interface RenderContext {
   /** templates/kubeseed-boot.service, for carriers that install the unit themselves. */
   agentUnit: string;
   platform?: Platform;
+  /** Per node, the token its bundle carries; a node absent here carries the initial token. */
+  nodeTokens?: Readonly<Record<string, NodeToken>>;
 }
 
 interface CarrierOutput {
@@ -89,7 +92,9 @@ function carrierOutput(context: RenderContext, node: NodeSpec, bundleText: strin
 
 function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
   const { spec, state, podNetwork, platform } = context;
-  const bundleText = renderBundle(assembleNodeBundle(spec, node, state, podNetwork, caHash));
+  const own = context.nodeTokens?.[node.name];
+  const token = own?.kind === 'own' ? own.token : state.token;
+  const bundleText = renderBundle(assembleNodeBundle(spec, node, { ...state, token }, podNetwork, caHash));
   const { main, extras } = carrierOutput(context, node, bundleText);
   const zipped = gzip(main.content);
   const bytes = Buffer.byteLength(main.content);

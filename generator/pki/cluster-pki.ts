@@ -6,12 +6,8 @@ import { generateKeyPair } from './algorithms.ts';
 import { createCertificateAuthority } from './ca.ts';
 import { createClientCertificate } from './client-cert.ts';
 import { privateKeyPem, publicKeyPem } from './pem.ts';
+import { ADMIN_GROUP, ADMIN_USER } from './short-lived-credential.ts';
 import type { ClusterPki } from './types.ts';
-
-// Since 1.29 admin.conf is bound to this group rather than system:masters, so the
-// credential can be revoked by removing a ClusterRoleBinding.
-const ADMIN_USER = 'kubernetes-admin';
-const ADMIN_GROUP = 'kubeadm:cluster-admins';
 
 export async function createClusterPki(opts: {
   algorithm: KeyAlgorithm;

@@ -20,6 +20,8 @@ export interface ClusterState {
   algorithm: KeyAlgorithm;
   pki: ClusterPki;
   token: BootstrapToken;
+  /** ISO 8601: when the state was made; the initial token expires no earlier than this plus its TTL. */
+  createdAt: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function prepareState(
     algorithm: spec.pki.algorithm,
     pki: await createClusterPki({ ...spec.pki, now }),
     token: generateBootstrapToken(),
+    createdAt: now.toISOString(),
   };
   return { state, created: true };
 }
@@ -98,7 +101,20 @@ async function loadState(dir: string, spec: ClusterSpec): Promise<ClusterState> 
     algorithm: state.metadata.algorithm,
     pki: pkiFromFiles(files as StateFiles),
     token: state.token,
+    createdAt: state.metadata.createdAt,
   };
+}
+
+/** A state directory that must already exist: day-2 commands never create a cluster. */
+export async function loadExistingState(dir: string, spec: ClusterSpec): Promise<ClusterState> {
+  if (!(await holdsAnything(dir))) {
+    throw invalidState(
+      `no cluster state in ${dir}`,
+      dir,
+      'holds no state; pass the --state (or -o) directory that `kubeseed generate` wrote',
+    );
+  }
+  return loadState(dir, spec);
 }
 
 // Everything is written into a staging directory beside the target and renamed into

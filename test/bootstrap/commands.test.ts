@@ -1,7 +1,7 @@
 // The CLI around the phases: `phase NAME [--force]`, `run --skip-phases`, `status`, `reset`,
 // `version`, --bundle, help and usage errors; the real agent in a child process except for
 // the quick CLI checks.
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -143,14 +143,14 @@ test('`--bundle PATH` reads the bundle from another place', async () => {
   assert.match(result.stdout, /INFO bundle \/srv\/bundle\.yaml: node cp-1 \(init, amd64\) of cluster demo/);
 });
 
-test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and state gone, fstab restored; `run` works again", async () => {
+test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and state gone, fstab restored; `run` stays out until the marker is removed", async () => {
   const fixture = makeFixture(makeBundle('init'));
   const pristine = snapshot(fixture.root);
   assert.is((await runAgent(fixture, ['run'])).code, 0);
 
   const result = await runAgent(fixture, ['reset']);
   assert.is(result.code, 0, result.stderr);
-  assert.is(commands(fixture).at(-1), 'kubeadm reset -f');
+  assert.ok(commands(fixture).includes('kubeadm reset -f'));
   for (const path of [
     '/etc/kubeseed/kubeadm.yaml',
     '/etc/kubeseed/addons',
@@ -169,14 +169,20 @@ test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and
   assert.ok(exists(fixture, '/etc/kubeseed/node.yaml'), 'the bundle stays');
   assert.match(
     file(fixture, '/var/log/kubeseed-boot.log'),
-    /INFO reset done: the next `kubeseed-boot run` starts from scratch/,
+    /INFO reset done: this machine left the cluster; `kubeseed-boot run` will not join it again/,
   );
-  // What stays: the log, the hostname, empty directories, and the stand-in containerd socket.
+  // What stays: the log, the hostname, empty directories, the stand-in containerd socket, and the reset marker.
   const left = Object.keys(snapshot(fixture.root)).filter((path) => !(path in pristine) && !path.endsWith('/'));
-  assert.equal(left.sort(), ['/etc/hostname', '/run/containerd/containerd.sock', '/var/log/kubeseed-boot.log']);
+  assert.equal(left.sort(), [
+    '/etc/hostname',
+    '/run/containerd/containerd.sock',
+    '/var/lib/kubeseed/reset.json',
+    '/var/log/kubeseed-boot.log',
+  ]);
 
   const status = await runAgent(fixture, ['status']);
   assert.match(status.stdout, /^kubeadm\s+pending\s+0$/m);
+  rmSync(join(fixture.root, 'var/lib/kubeseed/reset.json'));
   const rerun = await runAgent(fixture, ['run']);
   assert.is(rerun.code, 0, rerun.stderr);
   assert.ok(state(fixture).completedAt);

@@ -155,6 +155,8 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
     'systemctl enable kubelet.service',
     `kubeadm init --config ${CONFIG}`,
     'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
+    'systemctl daemon-reload',
+    'systemctl enable --now kubeseed-cert-renewal.timer kubeseed-etcd-snapshot.timer',
   ]);
   checkCommonFiles(fixture);
   checkSharedPki(fixture);
@@ -173,9 +175,21 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
     'kubeadm',
     'super-admin',
     'addons',
+    'maintenance',
     'finish',
   ]);
-  for (const name of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'super-admin', 'addons', 'finish']) {
+  for (const name of [
+    'preflight',
+    'host',
+    'runtime',
+    'images',
+    'pki',
+    'kubeadm',
+    'super-admin',
+    'addons',
+    'maintenance',
+    'finish',
+  ]) {
     assert.is(phases[name]?.status, 'done', name);
   }
   assert.is(phases['kube-vip']?.status, 'skipped', 'no kube-vip address in this cluster');
@@ -200,6 +214,8 @@ test('control-plane join: full run with stand-in kubeadm waits for a TLS API ser
       ...runtimeCommands('/etc/kubeseed/images-config.yaml'),
       'systemctl enable kubelet.service',
       `kubeadm join --config ${CONFIG}`,
+      'systemctl daemon-reload',
+      'systemctl enable --now kubeseed-cert-renewal.timer kubeseed-etcd-snapshot.timer',
     ]);
     checkCommonFiles(fixture);
     checkSharedPki(fixture);

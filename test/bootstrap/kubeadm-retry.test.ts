@@ -38,6 +38,8 @@ test('init node: stand-in kubeadm init fails twice then succeeds → reset -f be
     INIT,
     'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
     'kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /etc/kubeseed/addons/flannel.yaml',
+    'systemctl daemon-reload',
+    'systemctl enable --now kubeseed-cert-renewal.timer kubeseed-etcd-snapshot.timer',
   ]);
   // kubeadm reset deletes /etc/kubernetes/pki: the shared CA must be back before each try (the stand-in checks it).
   assert.is(file(fixture, '/etc/kubernetes/pki/ca.key'), makePki().caKey);
