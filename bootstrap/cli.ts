@@ -1,6 +1,6 @@
 // The kubeseed-boot command line. Every command walks the same phase list; output goes
 // through the Host, so tests run the CLI in-process as well as in a child process.
-import { Command, InvalidArgumentError } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { runCommandLine } from '../core/command-line.ts';
 import { formatError, KubeseedError } from '../core/errors.ts';
 import { BUNDLE_PATH } from '../core/node-bundle.ts';
@@ -8,6 +8,7 @@ import { AgentContext } from './context.ts';
 import type { Host } from './host.ts';
 import { loadBundle } from './load-bundle.ts';
 import { Logger } from './log.ts';
+import { certsRenew, certsTable, etcdSnapshot, leftTheCluster, statusAddendum } from './maintenance/commands.ts';
 import { COMPLETED_PATH } from './paths.ts';
 import { PHASES } from './phases.ts';
 import { redact } from './redact.ts';
@@ -57,6 +58,7 @@ function program(host: Host, logger: Logger): Command {
     .description('run every phase not done yet (the systemd unit runs this)')
     .option('--skip-phases <names>', `phases not to run, comma-separated (${PHASE_NAMES})`, phaseList)
     .action(async (options: { skipPhases?: string[] }) => {
+      if (await leftTheCluster(host, logger)) return;
       const journal = await StateJournal.open(host);
       // Only a finish recorded done: a crash inside finish leaves it running, and the walk repairs that.
       if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
@@ -76,7 +78,7 @@ function program(host: Host, logger: Logger): Command {
     .command('status')
     .description("show each phase's state, time and last error")
     .action(async () => {
-      host.print('stdout', formatStatus(await readState(host), PHASES));
+      host.print('stdout', formatStatus(await readState(host), PHASES) + (await statusAddendum(host)));
     });
 
   root
@@ -94,10 +96,32 @@ function program(host: Host, logger: Logger): Command {
 
   root
     .command('reset')
-    .description('kubeadm reset -f, remove what kubeseed-boot wrote, clear its state')
-    .action(async () => {
+    .description(
+      'leave the cluster: kubeadm reset -f, the CNI configuration, the timers and what kubeseed-boot wrote; `run` does not join again',
+    )
+    .option('--iptables', "also flush iptables, ip6tables and IPVS (kube-proxy's rules outlive kubeadm reset)")
+    .action(async (options: { iptables?: boolean }) => {
       logger.startRecording();
-      await resetNode(host, logger);
+      await resetNode(host, logger, { iptables: options.iptables ?? false });
+    });
+
+  root
+    .command('certs')
+    .description(
+      'control planes: the certificate expiry table; `certs renew` renews all when one expires within 30 days',
+    )
+    .addArgument(new Argument('[action]', 'renew: what the monthly timer runs').choices(['renew']))
+    .action(async (action?: string) => {
+      if (action === 'renew') await certsRenew(host, logger);
+      else await certsTable(host);
+    });
+
+  root
+    .command('etcd')
+    .description('control planes: `etcd snapshot` saves an etcd snapshot now (the timer does every 12 h)')
+    .addArgument(new Argument('<action>', 'snapshot').choices(['snapshot']))
+    .action(async () => {
+      await etcdSnapshot(host, logger);
     });
 
   root

@@ -1,7 +1,19 @@
 // The Host on a real machine (root `/`) or on a temporary root in tests.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { access, appendFile, chmod, constants, copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  access,
+  appendFile,
+  chmod,
+  constants,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { cpus, machine, constants as osConstants, totalmem } from 'node:os';

@@ -12,6 +12,7 @@ import { describeFailure } from './commands.ts';
 import { restoreSwap } from './fstab.ts';
 import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
+import { maintenanceUnits } from './maintenance/units.ts';
 import {
   ADDONS_DIR,
   BREAK_GLASS_DIR,
@@ -23,15 +24,14 @@ import {
   KUBEADM_CONFIG_PATH,
   MAINTENANCE_CONFIG_PATH,
   MAINTENANCE_RECORD_PATH,
-  RESET_MARKER_PATH,
   MODULES_LOAD_PATH,
   OWNED_HEADER,
   PKI_DIR,
+  RESET_MARKER_PATH,
   STATE_PATH,
   SYSCTL_PATH,
   SYSTEMD_UNIT_DIR,
 } from './paths.ts';
-import { maintenanceUnits } from './maintenance/units.ts';
 
 const CNI_CONFIG_DIR = '/etc/cni/net.d';
 const MAINTENANCE_UNITS = Object.keys(

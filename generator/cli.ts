@@ -35,6 +35,33 @@ const COMMANDS: Entry[] = [
     load: () => import('./commands/generate.ts'),
   },
   {
+    name: 'token',
+    summary: "the running cluster's bootstrap tokens, through its API",
+    commands: [
+      {
+        name: 'list',
+        summary: 'the tokens: id, expiry, usages and groups (never a secret)',
+        load: () => import('./commands/token-list.ts'),
+      },
+      {
+        name: 'create',
+        summary: 'register a new token, wait until cluster-info is signed for it, print it',
+        load: () => import('./commands/token-create.ts'),
+      },
+      { name: 'delete', summary: 'delete a token by its id', load: () => import('./commands/token-delete.ts') },
+    ],
+  },
+  {
+    name: 'kubeconfig',
+    summary: "a kubeconfig with a short-lived client certificate from the state's cluster CA",
+    load: () => import('./commands/kubeconfig.ts'),
+  },
+  {
+    name: 'remove-node',
+    summary: 'cordon and drain a node, remove its etcd member, delete the Node',
+    load: () => import('./commands/remove-node.ts'),
+  },
+  {
     name: 'media',
     summary: "put a node's cloud-init files on what its machine boots from",
     commands: [

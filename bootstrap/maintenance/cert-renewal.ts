@@ -6,7 +6,7 @@ import { KubeseedError } from '../../core/errors.ts';
 import { describeFailure } from '../commands.ts';
 import type { Host } from '../host.ts';
 import type { PhaseLog } from '../log.ts';
-import { parseExpirationInfo, dueForRenewal, type ExpirationInfo } from './cert-expiration.ts';
+import { dueForRenewal, type ExpirationInfo, parseExpirationInfo } from './cert-expiration.ts';
 import type { MaintenanceConfig } from './config.ts';
 import { restartControlPlane } from './containers.ts';
 import { recordMaintenance } from './record.ts';

@@ -9,9 +9,9 @@ import { mustRun } from '../commands.ts';
 import {
   DEFAULT_CRI_SOCKET,
   DEFAULT_SNAPSHOTS,
+  type MaintenanceConfig,
   RENEW_WITHIN_DAYS,
   renewalCalendar,
-  type MaintenanceConfig,
 } from '../maintenance/config.ts';
 import { CERT_RENEWAL_TIMER, ETCD_SNAPSHOT_TIMER, maintenanceUnits } from '../maintenance/units.ts';
 import { MAINTENANCE_CONFIG_PATH, SYSTEMD_UNIT_DIR } from '../paths.ts';

@@ -8,12 +8,12 @@ import {
   bootstrapTokenSecret,
   TOKEN_NAMESPACE,
   TOKEN_SECRET_TYPE,
+  type TokenInfo,
   tokenInfoOf,
   tokenSecretName,
-  type TokenInfo,
 } from './bootstrap-token-secret.ts';
 import type { ClusterApi } from './client.ts';
-import { waitForClusterInfoSignatures, type SignatureWait } from './cluster-info-signature.ts';
+import { type SignatureWait, waitForClusterInfoSignatures } from './cluster-info-signature.ts';
 
 const SECRETS_PATH = `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`;
 

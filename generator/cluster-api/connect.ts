@@ -1,8 +1,8 @@
 // How kubeseed reaches a running cluster from the operator's machine: the spec's
 // controlPlaneEndpoint, the state's cluster CA as the only trust, and an admin client
 // certificate signed from that CA for this one run.
-import { signShortLivedCredential, ADMIN_GROUP, ADMIN_USER } from '../pki/short-lived-credential.ts';
-import { formatEndpoint, type ClusterSpec } from '../spec/types.ts';
+import { ADMIN_GROUP, ADMIN_USER, signShortLivedCredential } from '../pki/short-lived-credential.ts';
+import { type ClusterSpec, formatEndpoint } from '../spec/types.ts';
 import type { ClusterState } from '../state/store.ts';
 import { ClusterApi } from './client.ts';
 

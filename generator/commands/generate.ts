@@ -14,6 +14,7 @@ interface Options {
   out: string;
   state?: string;
   platform?: string;
+  freshToken: string[];
 }
 
 export function define(command: Command, io: CliIo): void {
@@ -24,6 +25,12 @@ export function define(command: Command, io: CliIo): void {
     .option(
       '--platform <name>',
       `fit user-data to a platform's size limit (${PLATFORMS.map((platform) => platform.name).join(', ')})`,
+    )
+    .option(
+      '--fresh-token <node>',
+      'give a node generated before a new bootstrap token (a replaced machine, an expired token); repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
     )
     .action(async (options: Options) => {
       const platform = options.platform === undefined ? undefined : findPlatform(options.platform);
@@ -40,7 +47,14 @@ export function define(command: Command, io: CliIo): void {
         ...(platform ? { platform } : {}),
         podNetwork: podNetworkTemplate(spec.podNetwork),
         now: new Date(),
+        freshTokens: options.freshToken,
       });
+      for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+      for (const added of result.addedTokens) {
+        io.stderr.write(
+          `registered bootstrap token ${added.tokenId} for ${added.node} in the cluster (${added.expires ? `expires ${added.expires.toISOString()}` : 'never expires'})\n`,
+        );
+      }
       io.stdout.write(renderSummary(spec, result.nodes, options.out, result.stateDir, result.createdState));
     });
 }

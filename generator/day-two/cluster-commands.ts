@@ -2,12 +2,12 @@
 // works on the running cluster or signs from the state's CA. Output goes to the given
 // writers so the commands run the same from any command-line front end.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { atomicWrite } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import { deleteToken, listTokens, registerTokens } from '../cluster-api/bootstrap-tokens.ts';
 import { connectToCluster } from '../cluster-api/connect.ts';
 import { caCertHash } from '../pki/ca-hash.ts';
-import { formatEndpoint, type ClusterSpec } from '../spec/types.ts';
-import { atomicWrite } from '../../core/atomic-write.ts';
+import { type ClusterSpec, formatEndpoint } from '../spec/types.ts';
 import { loadExistingState } from '../state/store.ts';
 import { formatBootstrapToken, generateBootstrapToken } from '../tokens/bootstrap-token.ts';
 import { removeNode } from './remove-node.ts';

@@ -4,10 +4,10 @@
 // replaced machine or a token that expired before the node joined — gets a new token of
 // its own, which the caller registers in the running cluster before anything is written.
 import { KubeseedError } from '../../core/errors.ts';
-import type { ClusterSpec } from '../spec/types.ts';
 import { rfc3339 } from '../cluster-api/bootstrap-token-secret.ts';
+import type { ClusterSpec } from '../spec/types.ts';
 import type { NodeToken, NodeTokenRecord } from '../state/node-tokens.ts';
-import { generateBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
+import { type BootstrapToken, generateBootstrapToken } from '../tokens/bootstrap-token.ts';
 
 export interface AddedNodeToken {
   node: string;

@@ -5,9 +5,9 @@
 // Node. On the machine itself, `kubeseed-boot reset` undoes kubeadm.
 import { KubeseedError } from '../../core/errors.ts';
 import { ClusterApi } from '../cluster-api/client.ts';
-import { cordon, drain, type DrainClock } from '../cluster-api/drain.ts';
-import { listMembers, memberOfNode, removeMember, type EtcdMember } from '../cluster-api/etcd-members.ts';
-import { listNodes, type ClusterNode } from '../cluster-api/nodes.ts';
+import { cordon, type DrainClock, drain } from '../cluster-api/drain.ts';
+import { type EtcdMember, listMembers, memberOfNode, removeMember } from '../cluster-api/etcd-members.ts';
+import { type ClusterNode, listNodes } from '../cluster-api/nodes.ts';
 import { signShortLivedCredential } from '../pki/short-lived-credential.ts';
 import type { ClusterState } from '../state/store.ts';
 

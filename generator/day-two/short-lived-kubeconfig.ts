@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { KubeseedError } from '../../core/errors.ts';
 import { renderKubeconfig } from '../pki/kubeconfig.ts';
 import { ADMIN_GROUP, ADMIN_USER, signShortLivedCredential } from '../pki/short-lived-credential.ts';
-import { formatEndpoint, type ClusterSpec } from '../spec/types.ts';
+import { type ClusterSpec, formatEndpoint } from '../spec/types.ts';
 import type { ClusterState } from '../state/store.ts';
 
 export const DEFAULT_KUBECONFIG_TTL_SECONDS = 8 * 3600;

@@ -2,10 +2,11 @@
 // and the cluster has no Node of their name yet. Only the API knows when kubeadm init
 // started the initial token's clock, and which nodes joined; it is asked only when a
 // token may have expired, with a short timeout, and a failure to ask is itself a warning.
-import type { ClusterSpec } from '../spec/types.ts';
-import type { ClusterApi } from '../cluster-api/client.ts';
+
 import { readToken } from '../cluster-api/bootstrap-tokens.ts';
+import type { ClusterApi } from '../cluster-api/client.ts';
 import { listNodes } from '../cluster-api/nodes.ts';
+import type { ClusterSpec } from '../spec/types.ts';
 import type { NodeTokenRecord } from '../state/node-tokens.ts';
 import type { ClusterState } from '../state/store.ts';
 

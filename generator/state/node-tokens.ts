@@ -5,9 +5,9 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { KubeseedError } from '../../core/errors.ts';
-import { formatBootstrapToken, parseBootstrapToken, type BootstrapToken } from '../tokens/bootstrap-token.ts';
 import { atomicWrite } from '../../core/atomic-write.ts';
+import { KubeseedError } from '../../core/errors.ts';
+import { type BootstrapToken, formatBootstrapToken, parseBootstrapToken } from '../tokens/bootstrap-token.ts';
 
 export const NODE_TOKENS_FILE = 'nodes.yaml';
 const RECORD_VERSION = 1;

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renewalCalendar } from '../../bootstrap/maintenance/config.ts';
 import { maintenanceUnits } from '../../bootstrap/maintenance/units.ts';
-import { cleanup, commands, exists, file, makeBundle, makeFixture, mode, runAgent, type Fixture } from './helpers.ts';
+import { cleanup, commands, exists, type Fixture, file, makeBundle, makeFixture, mode, runAgent } from './helpers.ts';
 
 const test = suite('day-two: control-plane maintenance (stand-in kubeadm, crictl, systemctl)');
 

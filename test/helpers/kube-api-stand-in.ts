@@ -8,12 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 
 export const NODE_TOKEN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 const TOKEN_KEYS = new Set([
