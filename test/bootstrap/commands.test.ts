@@ -92,7 +92,7 @@ test('`status` before anything ran, `version`, help, and usage errors exit 2 wit
     [['stauts'], /^error: unknown command 'stauts' \(did you mean status\?\)\n/],
     [
       ['phase', 'bogus'],
-      /^error: unknown phase "bogus"; the phases are: preflight, host, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
+      /^error: unknown phase "bogus"; the phases are: preflight, host, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, maintenance, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
     ],
     [['phase', 'load'], /^error: unknown phase "load"/],
     [['phase'], /^error: missing required argument 'name'\n/],
