@@ -1,6 +1,6 @@
 // What every day-2 command needs to reach the cluster: the spec (for controlPlaneEndpoint)
 // and the state directory (its CAs), given as generate took them: -o OUT or --state DIR.
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { KubeseedError } from '../../core/errors.ts';
 import type { ClusterTarget } from '../day-two/cluster-commands.ts';
 import { parseDuration } from '../spec/duration.ts';
@@ -27,9 +27,9 @@ export async function clusterTarget(options: TargetOptions, io: CliIo): Promise<
   return { spec: await readSpecFile(options.file, io), stateDir };
 }
 
-/** A commander argument parser for durations like 8h, 90m or 30d, in seconds. */
-export function duration(value: string): number {
-  const seconds = parseDuration(value);
-  if (seconds === undefined) throw new InvalidArgumentError('not a duration like 8h, 90m or 30d');
-  return seconds;
+/** A duration option (8h, 90m, 30d) in seconds; its default stays text so help shows it as written. */
+export function seconds(value: string, flag: string): number {
+  const result = parseDuration(value);
+  if (result === undefined) throw new KubeseedError('usage', `${flag} ${value} is not a duration like 8h, 90m or 30d`);
+  return result;
 }

@@ -2,12 +2,11 @@
 // certificate, signed from the state's cluster CA, lives hours.
 import type { Command } from 'commander';
 import { kubeconfig } from '../day-two/cluster-commands.ts';
-import { DEFAULT_KUBECONFIG_TTL_SECONDS } from '../day-two/short-lived-kubeconfig.ts';
-import { clusterTarget, duration, type TargetOptions, targetOptions } from './cluster-target.ts';
+import { clusterTarget, seconds, type TargetOptions, targetOptions } from './cluster-target.ts';
 import type { CliIo } from './io.ts';
 
 interface Options extends TargetOptions {
-  ttl: number;
+  ttl: string;
   user?: string;
   group: string[];
   write?: string;
@@ -15,7 +14,7 @@ interface Options extends TargetOptions {
 
 export function define(command: Command, io: CliIo): void {
   targetOptions(command)
-    .option('--ttl <duration>', 'how long the certificate is valid', duration, DEFAULT_KUBECONFIG_TTL_SECONDS)
+    .option('--ttl <duration>', 'how long the certificate is valid', '8h')
     .option('--user <name>', 'the user (certificate CN; default kubernetes-admin)')
     .option(
       '--group <name>',
@@ -28,7 +27,7 @@ export function define(command: Command, io: CliIo): void {
       await kubeconfig(
         await clusterTarget(options, io),
         {
-          ttlSeconds: options.ttl,
+          ttlSeconds: seconds(options.ttl, '--ttl'),
           ...(options.user === undefined ? {} : { user: options.user }),
           ...(options.group.length === 0 ? {} : { groups: options.group }),
           ...(options.write === undefined ? {} : { write: options.write }),

@@ -8,8 +8,6 @@ import { ADMIN_GROUP, ADMIN_USER, signShortLivedCredential } from '../pki/short-
 import { type ClusterSpec, formatEndpoint } from '../spec/types.ts';
 import type { ClusterState } from '../state/store.ts';
 
-export const DEFAULT_KUBECONFIG_TTL_SECONDS = 8 * 3600;
-
 export async function shortLivedKubeconfig(opts: {
   spec: ClusterSpec;
   state: ClusterState;
