@@ -24,6 +24,7 @@ import { expandRsaKey } from './rsa-key.ts';
 import {
   boolean,
   type Infer,
+  integer,
   list,
   map,
   object,
@@ -156,6 +157,14 @@ export const nodeBundle = object({
   }).default({}),
   addons: list(addonRef).default([]),
   kubeVip: kubeVip.orAbsent(),
+  /** Control planes: their certificate-renewal slot among the control planes, and etcd snapshots (absent: off). */
+  maintenance: object({
+    renewalSlot: integer({ min: 0, max: 1000 }),
+    etcdSnapshots: object({
+      everyHours: integer({ min: 1, max: 8760 }),
+      keep: integer({ min: 1, max: 1000 }),
+    }).orAbsent(),
+  }).orAbsent(),
 });
 
 export type NodeBundle = Infer<typeof nodeBundle>;

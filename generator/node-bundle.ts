@@ -61,6 +61,17 @@ function podNetworkAddon(spec: ClusterSpec, node: NodeSpec, template: PodNetwork
   };
 }
 
+// Control planes renew their certificates on different days (the slot is the node's place
+// among them), so they never restart their static pods together.
+function maintenanceOf(spec: ClusterSpec, node: NodeSpec): NonNullable<NodeBundle['maintenance']> {
+  const controlPlanes = spec.nodes.filter((candidate) => candidate.role === 'control-plane');
+  const { etcdSnapshots } = spec.maintenance;
+  return {
+    renewalSlot: controlPlanes.findIndex((candidate) => candidate.name === node.name),
+    ...(etcdSnapshots ? { etcdSnapshots: { ...etcdSnapshots } } : {}),
+  };
+}
+
 export function assembleNodeBundle(
   spec: ClusterSpec,
   node: NodeSpec,
@@ -101,5 +112,6 @@ export function assembleNodeBundle(
     },
     addons: isInit ? [podNetworkAddon(spec, node, podNetwork)] : [],
     ...(kubeVip ? { kubeVip } : {}),
+    ...(node.role === 'control-plane' ? { maintenance: maintenanceOf(spec, node) } : {}),
   };
 }

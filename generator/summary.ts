@@ -68,7 +68,8 @@ export function renderSummary(
     '  3. Use the cluster as soon as the API server answers:',
     `       export KUBECONFIG=${join(outDir, ADMIN_KUBECONFIG)}`,
     '       kubectl get nodes',
-    `     ${ADMIN_KUBECONFIG} is a cluster-admin credential valid for ${spec.pki.certValidityHours / 24} days: keep it private.`,
+    `     ${ADMIN_KUBECONFIG} is a cluster-admin credential valid for ${spec.pki.adminValidityHours / 24} days: keep it private.`,
+    '     For daily use, `kubeseed kubeconfig` signs one that lives hours.',
   ];
   if (controlPlanes === 1) {
     lines.push(

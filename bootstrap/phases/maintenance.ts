@@ -17,20 +17,19 @@ import { CERT_RENEWAL_TIMER, ETCD_SNAPSHOT_TIMER, maintenanceUnits } from '../ma
 import { MAINTENANCE_CONFIG_PATH, SYSTEMD_UNIT_DIR } from '../paths.ts';
 import type { Phase } from '../phase.ts';
 
-/** A bundle without a generator-assigned slot: a stable slot from the node's name. */
+/** A bundle from a generator that assigned no slot: a stable one from the node's name, snapshots on. */
 function fallbackSlot(name: string): number {
   return createHash('sha256').update(name).digest()[0]! % 4;
 }
 
 export function maintenanceConfigOf(bundle: NodeBundle): MaintenanceConfig {
-  const criSocket = bundle.runtime.criSocket || DEFAULT_CRI_SOCKET;
+  const planned = bundle.maintenance;
+  const slot = planned?.renewalSlot ?? fallbackSlot(bundle.node.name);
+  const snapshots = planned ? planned.etcdSnapshots : DEFAULT_SNAPSHOTS;
   return {
-    criSocket: criSocket.startsWith('unix://') ? criSocket : `unix://${criSocket}`,
-    certificateRenewal: {
-      onCalendar: renewalCalendar(fallbackSlot(bundle.node.name)),
-      renewWithinDays: RENEW_WITHIN_DAYS,
-    },
-    etcdSnapshots: { ...DEFAULT_SNAPSHOTS },
+    criSocket: bundle.runtime.criSocket || DEFAULT_CRI_SOCKET,
+    certificateRenewal: { onCalendar: renewalCalendar(slot), renewWithinDays: RENEW_WITHIN_DAYS },
+    ...(snapshots ? { etcdSnapshots: { ...snapshots } } : {}),
   };
 }
 

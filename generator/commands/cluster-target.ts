@@ -1,9 +1,9 @@
 // What every day-2 command needs to reach the cluster: the spec (for controlPlaneEndpoint)
 // and the state directory (its CAs), given as generate took them: -o OUT or --state DIR.
 import type { Command } from 'commander';
+import { parseDuration } from '../../core/duration.ts';
 import { KubeseedError } from '../../core/errors.ts';
 import type { ClusterTarget } from '../day-two/cluster-commands.ts';
-import { parseDuration } from '../spec/duration.ts';
 import type { CliIo } from './io.ts';
 import { readSpecFile } from './spec-file.ts';
 

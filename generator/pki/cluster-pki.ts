@@ -13,6 +13,8 @@ export async function createClusterPki(opts: {
   algorithm: KeyAlgorithm;
   caValidityHours: number;
   certValidityHours: number;
+  /** admin.conf's certificate; without it, certValidityHours. */
+  adminValidityHours?: number;
   now: Date;
 }): Promise<ClusterPki> {
   const ca = (commonName: string) =>
@@ -38,7 +40,7 @@ export async function createClusterPki(opts: {
     commonName: ADMIN_USER,
     organizations: [ADMIN_GROUP],
     now: opts.now,
-    validityHours: opts.certValidityHours,
+    validityHours: opts.adminValidityHours ?? opts.certValidityHours,
   });
   return {
     ca: clusterCa.pem,

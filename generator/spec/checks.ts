@@ -26,6 +26,10 @@ function checkPki(document: ClusterDocument, report: Report): void {
   if (certValidity > caValidity) {
     report(['pki', 'certValidity'], 'is longer than caValidity: certificates cannot outlive the CA that signs them');
   }
+  const { adminValidity } = document.pki;
+  if (adminValidity !== undefined && adminValidity > caValidity) {
+    report(['pki', 'adminValidity'], 'is longer than caValidity: admin.conf cannot outlive the CA that signs it');
+  }
 }
 
 function checkNodes(document: ClusterDocument, report: Report): void {

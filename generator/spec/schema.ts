@@ -12,6 +12,7 @@ import { parseHostPort } from '../../core/host-port.ts';
 import { SUPPORTED_MINORS } from '../../core/kubernetes-versions.ts';
 import { registryMirror } from '../../core/registry-mirror.ts';
 import {
+  boolean,
   custom,
   type Infer,
   integer,
@@ -162,10 +163,22 @@ export const clusterDocument = object({
     algorithm: oneOf(KEY_ALGORITHMS).default('RSA-2048'),
     caValidity: validity.default('10y'),
     certValidity: validity.default('1y'),
+    /** out/admin.conf's certificate, made with the state; absent: certValidity. */
+    adminValidity: validity.orAbsent(),
   }).default({}),
   tokens: object({
     /** 0 means the token never expires. */
     ttl: duration.default('24h'),
+  }).default({}),
+  /** What control planes do for themselves after the first boot. */
+  maintenance: object({
+    etcdSnapshots: object({
+      enabled: boolean().default(true),
+      every: duration
+        .check((seconds) => (seconds < 3600 || seconds % 3600 !== 0 ? 'must be whole hours, at least 1h' : undefined))
+        .default('12h'),
+      keep: integer({ min: 1, max: 1000 }).default(5),
+    }).default({}),
   }).default({}),
   podNetwork: oneOf(POD_NETWORKS.map((network) => network.name)).default('flannel'),
   /** kubeadm's imageRepository: where kubeadm's own images come from (a local registry). */

@@ -60,9 +60,20 @@ export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: End
       algorithm: pki.algorithm,
       caValidityHours: pki.caValidity / SECONDS_PER_HOUR,
       certValidityHours: pki.certValidity / SECONDS_PER_HOUR,
+      /** admin.conf's certificate (made once, with the state). */
+      adminValidityHours: (pki.adminValidity ?? pki.certValidity) / SECONDS_PER_HOUR,
     },
     /** Seconds; 0 means the token never expires. */
     tokens: { ttlSeconds: document.tokens.ttl },
+    maintenance: {
+      /** Undefined: control planes take no etcd snapshots. */
+      etcdSnapshots: document.maintenance.etcdSnapshots.enabled
+        ? {
+            everyHours: document.maintenance.etcdSnapshots.every / SECONDS_PER_HOUR,
+            keep: document.maintenance.etcdSnapshots.keep,
+          }
+        : undefined,
+    },
     podNetwork: document.podNetwork,
     ...(imageRepository === undefined ? {} : { imageRepository }),
     registries: document.registries,

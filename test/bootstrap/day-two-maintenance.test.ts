@@ -108,6 +108,21 @@ test('a control plane installs both timers after finish; a worker skips the phas
   assert.not.ok(exists(worker, '/etc/systemd/system/kubeseed-cert-renewal.timer'));
 });
 
+test("the bundle's slot picks the renewal day; with snapshots off only the renewal timer is installed", async () => {
+  const bundle = makeBundle('init');
+  const fixture = makeFixture({ ...bundle, maintenance: { renewalSlot: 2 } });
+  const result = await runAgent(fixture, ['run']);
+  assert.is(result.code, 0, result.stderr);
+  assert.ok(
+    commands(fixture).includes('systemctl enable --now kubeseed-cert-renewal.timer'),
+    commands(fixture).join('\n'),
+  );
+  assert.match(file(fixture, '/etc/systemd/system/kubeseed-cert-renewal.timer'), /^OnCalendar=\*-\*-15 03:30:00$/m);
+  assert.not.ok(exists(fixture, '/etc/systemd/system/kubeseed-etcd-snapshot.timer'));
+  assert.is(JSON.parse(file(fixture, '/etc/kubeseed/maintenance.json')).etcdSnapshots, undefined);
+  assert.match(result.stdout, /etcd snapshots off/);
+});
+
 test('certificates that expire in 10 days: stand-in kubeadm renews all, the control plane restarts, status says renewed', async () => {
   const fixture = await bootstrappedControlPlane();
   expiresIn(fixture, 10);

@@ -42,8 +42,9 @@ function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     kubernetesMinor: '1.33',
     controlPlaneEndpoint: { host: 'k8s.example.com', port: 6443 },
     networking: { podSubnets: ['10.244.0.0/16'], serviceSubnets: ['10.96.0.0/12'], dnsDomain: 'cluster.local' },
-    pki: { algorithm: 'RSA-2048', caValidityHours: 87600, certValidityHours: 8760 },
+    pki: { algorithm: 'RSA-2048', caValidityHours: 87600, certValidityHours: 8760, adminValidityHours: 8760 },
     tokens: { ttlSeconds: 86400 },
+    maintenance: { etcdSnapshots: { everyHours: 12, keep: 5 } },
     podNetwork: 'flannel',
     registries: [],
     imageArchives: [],
@@ -62,11 +63,13 @@ const DUAL_STACK = cluster({
   },
   nodes: [node('cp-1', 'init', { address: 'fd00::11' }), node('worker-1', 'worker', { address: 'fd00::21' })],
 });
-const ECDSA = cluster({ pki: { algorithm: 'ECDSA-P256', caValidityHours: 87600, certValidityHours: 8760 } });
+const ECDSA = cluster({
+  pki: { algorithm: 'ECDSA-P256', caValidityHours: 87600, certValidityHours: 8760, adminValidityHours: 8760 },
+});
 const ECDSA_P384 = cluster({
   kubernetesVersion: '1.34.1',
   kubernetesMinor: '1.34',
-  pki: { algorithm: 'ECDSA-P384', caValidityHours: 87600, certValidityHours: 8760 },
+  pki: { algorithm: 'ECDSA-P384', caValidityHours: 87600, certValidityHours: 8760, adminValidityHours: 8760 },
 });
 
 function render(spec: ClusterSpec, name: string): string {

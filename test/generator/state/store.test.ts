@@ -35,8 +35,14 @@ function clusterSpec(changes: { name?: string; algorithm?: ClusterSpec['pki']['a
     controlPlaneEndpoint: { host: '10.0.0.10', port: 6443 },
     networking: { podSubnets: ['10.244.0.0/16'], serviceSubnets: ['10.96.0.0/12'], dnsDomain: 'cluster.local' },
     // ECDSA keeps this file fast; the algorithms themselves are covered by pki.test.ts.
-    pki: { algorithm: changes.algorithm ?? 'ECDSA-P256', caValidityHours: 87600, certValidityHours: 8760 },
+    pki: {
+      algorithm: changes.algorithm ?? 'ECDSA-P256',
+      caValidityHours: 87600,
+      certValidityHours: 8760,
+      adminValidityHours: 8760,
+    },
     tokens: { ttlSeconds: 86400 },
+    maintenance: { etcdSnapshots: { everyHours: 12, keep: 5 } },
     podNetwork: 'flannel',
     registries: [],
     imageArchives: [],
