@@ -57,8 +57,14 @@ valid('defaults: endpoint from the single control plane, service subnet, dns dom
     serviceSubnets: ['10.96.0.0/12'],
     dnsDomain: 'cluster.local',
   });
-  assert.equal(spec.pki, { algorithm: 'RSA-2048', caValidityHours: 87600, certValidityHours: 8760 });
+  assert.equal(spec.pki, {
+    algorithm: 'RSA-2048',
+    caValidityHours: 87600,
+    certValidityHours: 8760,
+    adminValidityHours: 8760,
+  });
   assert.is(spec.tokens.ttlSeconds, 86400);
+  assert.equal(spec.maintenance, { etcdSnapshots: { everyHours: 12, keep: 5 } });
   assert.is(spec.nodes[0]!.arch, 'amd64');
   assert.is(spec.nodes[0]!.carrier, 'cloud-init');
   assert.is(spec.nodes[0]!.taints, undefined);
@@ -196,7 +202,7 @@ const cases: BadCase[] = [
       {
         path: 'pkis',
         message:
-          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, nodes',
+          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, maintenance, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, nodes',
         line: 10,
         column: 3,
       },
