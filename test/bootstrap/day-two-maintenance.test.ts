@@ -10,9 +10,23 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renewalCalendar } from '../../bootstrap/maintenance/config.ts';
 import { maintenanceUnits } from '../../bootstrap/maintenance/units.ts';
-import { cleanup, commands, exists, type Fixture, file, makeBundle, makeFixture, mode, runAgent } from './helpers.ts';
+import { needing } from '../helpers/tools.ts';
+import {
+  AGENT_TOOLS,
+  cleanup,
+  commands,
+  exists,
+  type Fixture,
+  file,
+  makeBundle,
+  makeFixture,
+  mode,
+  runAgent,
+} from './helpers.ts';
 
-const test = suite('day-two: control-plane maintenance (stand-in kubeadm, crictl, systemctl)');
+const test = needing(suite('day-two: control-plane maintenance (stand-in kubeadm, crictl, systemctl)'), {
+  tools: [...AGENT_TOOLS, 'systemd-analyze'],
+});
 
 test.after(cleanup);
 
@@ -24,12 +38,7 @@ const UNITS = [
   'kubeseed-etcd-snapshot.timer',
 ];
 
-function hasSystemdAnalyze(): boolean {
-  return spawnSync('systemd-analyze', ['--version']).error === undefined;
-}
-
 test('the timer units pass systemd-analyze verify; renewal slots differ between control planes', () => {
-  if (!hasSystemdAnalyze()) throw new Error('systemd-analyze is missing: .ci/run installs systemd');
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-timers-'));
   try {
     // verify insists that ExecStart's program exists: point it at a stand-in.

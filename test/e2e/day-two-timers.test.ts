@@ -3,14 +3,14 @@
 // both timers are enabled and waiting; the worker has none.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import { E2eCluster } from './cluster.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
-import { bootNspawn } from './nspawn.ts';
+import { bootNspawn, NSPAWN_BOOT_LIMIT_MS } from './nspawn.ts';
 import { e2eImage } from './rootfs.ts';
-import { cannotBoot, NSPAWN_TOOLS } from './tools.ts';
+import { NSPAWN_TOOLS } from './tools.ts';
 import { E2eWorkDir } from './work-dir.ts';
 
-const BOOT_TIMEOUT_MS = 5 * 60_000;
 const TIMERS = ['kubeseed-cert-renewal.timer', 'kubeseed-etcd-snapshot.timer'];
 
 const work = new E2eWorkDir('day-two-timers');
@@ -31,7 +31,7 @@ async function boot(): Promise<Record<'init' | 'worker', GuestResults>> {
         seed: cluster.seedDir(node.name),
         out,
         binds: role === 'init' ? {} : { [cluster.apiserverDir(node.name)]: '/etc/kubeseed-e2e/apiserver' },
-        timeoutMs: BOOT_TIMEOUT_MS,
+        timeoutMs: NSPAWN_BOOT_LIMIT_MS,
       });
       return collectedResults(`day-two timers: ${node.name}`, out, await machine.finished);
     }),
@@ -51,7 +51,13 @@ function units(text: string): Record<string, Record<string, string>> {
   return result;
 }
 
-const Timers = suite('day-two e2e: maintenance timers enabled after finish (systemd-nspawn, stand-in kubeadm)');
+const Timers = needing(
+  suite('day-two e2e: maintenance timers enabled after finish (systemd-nspawn, stand-in kubeadm)'),
+  {
+    root: true,
+    tools: NSPAWN_TOOLS,
+  },
+);
 
 Timers.after(() => work.finish());
 
@@ -87,6 +93,4 @@ Timers(
   }),
 );
 
-const skip = cannotBoot(NSPAWN_TOOLS);
-if (skip) console.log(`  skipped: day-two e2e timers in systemd-nspawn: ${skip}`);
-else Timers.run();
+Timers.run();

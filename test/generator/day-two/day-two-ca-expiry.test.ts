@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { caExpiryWarning } from '../../../generator/day-two/ca-expiry-warning.ts';
+import { needing } from '../../helpers/tools.ts';
 
 function ca(days: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-ca-expiry-'));
@@ -28,7 +29,7 @@ function ca(days: number): string {
   }
 }
 
-const test = suite('day-two: CA expiry warning');
+const test = needing(suite('day-two: CA expiry warning'), { tools: ['openssl'] });
 
 test('a CA with more than a year left gives no warning; less than a year names the date and days', () => {
   const now = new Date();

@@ -18,6 +18,7 @@ import { loadExistingState } from '../../../generator/state/store.ts';
 import { EtcdStandIn } from '../../helpers/etcd-stand-in.ts';
 import { KubeApiStandIn, type StandInPod } from '../../helpers/kube-api-stand-in.ts';
 import { runCli } from '../../helpers/run-cli.ts';
+import { needing } from '../../helpers/tools.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -65,7 +66,9 @@ interface Context {
   apis: Array<{ close(): Promise<void> }>;
 }
 
-const test = suite<Context>('day-two: token, kubeconfig and remove-node (stand-in API and etcd servers)');
+const test = needing(suite<Context>('day-two: token, kubeconfig and remove-node (stand-in API and etcd servers)'), {
+  tools: ['openssl'],
+});
 
 test.before(async (context) => {
   context.dir = mkdtempSync(join(tmpdir(), 'kubeseed-day-two-commands-'));

@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { KubeApiStandIn, NODE_TOKEN_GROUP, strangerCa } from '../../helpers/kube-api-stand-in.ts';
 import { runCli } from '../../helpers/run-cli.ts';
+import { needing } from '../../helpers/tools.ts';
 
 function spec(port: number, workers: string[]): string {
   return `apiVersion: kubeseed.dev/v1alpha1
@@ -72,7 +73,10 @@ interface Cluster {
   ca: { cert: string; key: string };
 }
 
-const test = suite<{ cluster: Cluster; apis: KubeApiStandIn[] }>('day-two: nodes added later (stand-in API server)');
+const test = needing(
+  suite<{ cluster: Cluster; apis: KubeApiStandIn[] }>('day-two: nodes added later (stand-in API server)'),
+  { tools: ['openssl'] },
+);
 
 test.before(async (context) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-day-two-'));

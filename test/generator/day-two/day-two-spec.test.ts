@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { runCli, runCliRefused } from '../../helpers/run-cli.ts';
+import { needing } from '../../helpers/tools.ts';
 
 const SPEC = (extra: string) => `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
@@ -31,7 +32,9 @@ nodes:
     role: worker
 `;
 
-const test = suite<{ dir: string }>('day-two: spec settings for admin.conf and maintenance');
+const test = needing(suite<{ dir: string }>('day-two: spec settings for admin.conf and maintenance'), {
+  tools: ['openssl'],
+});
 
 test.before((context) => {
   context.dir = mkdtempSync(join(tmpdir(), 'kubeseed-day-two-spec-'));
