@@ -10,6 +10,9 @@ import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { generate } from '../../../generator/generate.ts';
+import { podNetworkTemplate } from '../../../generator/pod-network-template.ts';
+import { loadSpec } from '../../../generator/spec/load.ts';
 import { KubeApiStandIn, NODE_TOKEN_GROUP, strangerCa } from '../../helpers/kube-api-stand-in.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 import { needing } from '../../helpers/tools.ts';
@@ -163,6 +166,38 @@ test('403 from the stand-in API server: the refusal is reported and nothing writ
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stderr, /refused to create Secret kube-system\/bootstrap-token-[a-z0-9]{6} \(403 Forbidden/);
   assert.equal(api.secrets.size, 0);
+  assert.equal(tree(cluster.out), before);
+});
+
+test('cluster-info never signed for the new token: the Secret is deleted again and nothing written', async (context) => {
+  const { cluster } = context;
+  // The controller manager's bootstrapsigner is "off": the signature would come after 10 minutes.
+  const api = await standIn(context, { signDelayMs: 600_000 });
+  const before = tree(cluster.out);
+  const text = spec(cluster.port, ['w-1', 'w-2']);
+  writeFileSync(cluster.file, text);
+  const { spec: loaded } = loadSpec(text, cluster.file);
+  const refused = await generate(loaded, {
+    outDir: cluster.out,
+    podNetwork: podNetworkTemplate(loaded.podNetwork),
+    now: new Date(),
+    signatureTimeoutMs: 3000,
+  }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  assert.ok(refused, 'generate must fail when cluster-info is never signed');
+  assert.match(refused.message, /did not sign kube-public\/cluster-info for token [a-z0-9]{6} within 3 s/);
+  assert.match(refused.message, /bootstrapsigner/);
+  const created = api.requests.filter((line) => line === 'POST /api/v1/namespaces/kube-system/secrets');
+  assert.is(created.length, 1, api.requests.join('\n'));
+  assert.ok(
+    api.requests.some((line) =>
+      /^DELETE \/api\/v1\/namespaces\/kube-system\/secrets\/bootstrap-token-[a-z0-9]{6}$/.test(line),
+    ),
+    'the unsigned token is deleted again',
+  );
+  assert.is(api.secrets.size, 0, 'no usable token is left behind');
   assert.equal(tree(cluster.out), before);
 });
 
