@@ -41,5 +41,11 @@ export const MAINTENANCE_RECORD_PATH = `${STATE_DIR}/maintenance.json`;
 /** Root-only: an etcd snapshot holds every Secret of the cluster. Kept across `reset`. */
 export const ETCD_SNAPSHOT_DIR = `${STATE_DIR}/etcd-snapshots`;
 export const SYSTEMD_UNIT_DIR = '/etc/systemd/system';
+/**
+ * Where the agent may be installed, the usual place first: the image recipe and the stock
+ * cloud-init download use /usr/local/bin; the Ignition carrier /opt/bin, since Flatcar's
+ * /usr is read-only. The maintenance timers run the agent from where it is.
+ */
+export const AGENT_PATHS = ['/usr/local/bin/kubeseed-boot', '/opt/bin/kubeseed-boot'] as const;
 /** Written by `reset`: the node left the cluster and `run` must not join it again. */
 export const RESET_MARKER_PATH = `${STATE_DIR}/reset.json`;

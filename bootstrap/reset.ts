@@ -35,11 +35,14 @@ import {
 
 const CNI_CONFIG_DIR = '/etc/cni/net.d';
 const MAINTENANCE_UNITS = Object.keys(
-  maintenanceUnits({
-    criSocket: '',
-    certificateRenewal: { onCalendar: '', renewWithinDays: 0 },
-    etcdSnapshots: { everyHours: 1, keep: 1 },
-  }),
+  maintenanceUnits(
+    {
+      criSocket: '',
+      certificateRenewal: { onCalendar: '', renewWithinDays: 0 },
+      etcdSnapshots: { everyHours: 1, keep: 1 },
+    },
+    '',
+  ),
 );
 
 export interface ResetOptions {

@@ -3,11 +3,10 @@
 // Each service runs one kubeseed-boot command; its output goes to the journal.
 import type { MaintenanceConfig } from './config.ts';
 
-export const AGENT_BINARY = '/usr/local/bin/kubeseed-boot';
 export const CERT_RENEWAL_TIMER = 'kubeseed-cert-renewal.timer';
 export const ETCD_SNAPSHOT_TIMER = 'kubeseed-etcd-snapshot.timer';
 
-function service(description: string, command: string): string {
+function service(agent: string, description: string, command: string): string {
   return `# Written by kubeseed-boot; \`kubeseed-boot reset\` removes it.
 [Unit]
 Description=${description}
@@ -15,7 +14,7 @@ After=kubelet.service containerd.service
 
 [Service]
 Type=oneshot
-ExecStart=${AGENT_BINARY} ${command}
+ExecStart=${agent} ${command}
 UnsetEnvironment=NODE_OPTIONS NODE_EXTRA_CA_CERTS
 SyslogIdentifier=kubeseed-boot
 `;
@@ -34,9 +33,11 @@ WantedBy=timers.target
 `;
 }
 
-export function maintenanceUnits(config: MaintenanceConfig): Record<string, string> {
+/** `agent`: the path of the kubeseed-boot binary on this machine. */
+export function maintenanceUnits(config: MaintenanceConfig, agent: string): Record<string, string> {
   const units: Record<string, string> = {
     'kubeseed-cert-renewal.service': service(
+      agent,
       'kubeseed: renew control-plane certificates that expire within 30 days',
       'certs renew',
     ),
@@ -46,7 +47,7 @@ export function maintenanceUnits(config: MaintenanceConfig): Record<string, stri
     ),
   };
   if (config.etcdSnapshots) {
-    units['kubeseed-etcd-snapshot.service'] = service('kubeseed: etcd snapshot', 'etcd snapshot');
+    units['kubeseed-etcd-snapshot.service'] = service(agent, 'kubeseed: etcd snapshot', 'etcd snapshot');
     units[ETCD_SNAPSHOT_TIMER] = timer(
       `kubeseed: etcd snapshot every ${config.etcdSnapshots.everyHours} h`,
       `OnBootSec=1h\nOnUnitActiveSec=${config.etcdSnapshots.everyHours}h`,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { NodeBundle } from '../../core/node-bundle.ts';
 import { mustRun } from '../commands.ts';
+import type { Host } from '../host.ts';
 import {
   DEFAULT_CRI_SOCKET,
   DEFAULT_SNAPSHOTS,
@@ -14,7 +15,7 @@ import {
   renewalCalendar,
 } from '../maintenance/config.ts';
 import { CERT_RENEWAL_TIMER, ETCD_SNAPSHOT_TIMER, maintenanceUnits } from '../maintenance/units.ts';
-import { MAINTENANCE_CONFIG_PATH, SYSTEMD_UNIT_DIR } from '../paths.ts';
+import { AGENT_PATHS, MAINTENANCE_CONFIG_PATH, SYSTEMD_UNIT_DIR } from '../paths.ts';
 import type { Phase } from '../phase.ts';
 
 /** A bundle from a generator that assigned no slot: a stable one from the node's name, snapshots on. */
@@ -33,6 +34,14 @@ export function maintenanceConfigOf(bundle: NodeBundle): MaintenanceConfig {
   };
 }
 
+/** The installed agent the timers run: the first of its known places that holds it. */
+async function agentPath(host: Host): Promise<string> {
+  for (const path of AGENT_PATHS) {
+    if ((await host.stat(path))?.type === 'file') return path;
+  }
+  return AGENT_PATHS[0];
+}
+
 function configText(config: MaintenanceConfig): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
@@ -44,7 +53,7 @@ export const maintenance: Phase = {
   async run(ctx) {
     const config = maintenanceConfigOf(ctx.bundle);
     await ctx.host.writeFile(MAINTENANCE_CONFIG_PATH, configText(config), 0o644);
-    const units = maintenanceUnits(config);
+    const units = maintenanceUnits(config, await agentPath(ctx.host));
     for (const [name, text] of Object.entries(units))
       await ctx.host.writeFile(`${SYSTEMD_UNIT_DIR}/${name}`, text, 0o644);
     if (!units[ETCD_SNAPSHOT_TIMER]) {
@@ -61,7 +70,7 @@ export const maintenance: Phase = {
   async isDone(ctx) {
     const config = maintenanceConfigOf(ctx.bundle);
     if ((await ctx.host.readFile(MAINTENANCE_CONFIG_PATH)) !== configText(config)) return false;
-    for (const [name, text] of Object.entries(maintenanceUnits(config))) {
+    for (const [name, text] of Object.entries(maintenanceUnits(config, await agentPath(ctx.host)))) {
       if ((await ctx.host.readFile(`${SYSTEMD_UNIT_DIR}/${name}`)) !== text) return false;
     }
     return true;

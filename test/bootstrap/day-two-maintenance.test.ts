@@ -45,15 +45,18 @@ test('the timer units pass systemd-analyze verify; renewal slots differ between 
     const program = join(dir, 'kubeseed-boot');
     writeFileSync(program, '#!/bin/sh\n');
     chmodSync(program, 0o755);
-    const units = maintenanceUnits({
-      criSocket: 'unix:///run/containerd/containerd.sock',
-      certificateRenewal: { onCalendar: renewalCalendar(2), renewWithinDays: 30 },
-      etcdSnapshots: { everyHours: 12, keep: 5 },
-    });
+    const units = maintenanceUnits(
+      {
+        criSocket: 'unix:///run/containerd/containerd.sock',
+        certificateRenewal: { onCalendar: renewalCalendar(2), renewWithinDays: 30 },
+        etcdSnapshots: { everyHours: 12, keep: 5 },
+      },
+      program,
+    );
     assert.equal(Object.keys(units).sort(), UNITS);
     const paths = Object.entries(units).map(([name, text]) => {
       const path = join(dir, name);
-      writeFileSync(path, text.replace('ExecStart=/usr/local/bin/kubeseed-boot ', `ExecStart=${program} `));
+      writeFileSync(path, text);
       return path;
     });
     const result = spawnSync('systemd-analyze', ['verify', ...paths], { encoding: 'utf8' });
@@ -68,10 +71,13 @@ test('the timer units pass systemd-analyze verify; renewal slots differ between 
       const calendar = spawnSync('systemd-analyze', ['calendar', slot], { encoding: 'utf8' });
       assert.is(calendar.status, 0, calendar.stderr);
     }
-    const off = maintenanceUnits({
-      criSocket: 'unix:///run/containerd/containerd.sock',
-      certificateRenewal: { onCalendar: renewalCalendar(0), renewWithinDays: 30 },
-    });
+    const off = maintenanceUnits(
+      {
+        criSocket: 'unix:///run/containerd/containerd.sock',
+        certificateRenewal: { onCalendar: renewalCalendar(0), renewWithinDays: 30 },
+      },
+      program,
+    );
     assert.equal(Object.keys(off).sort(), ['kubeseed-cert-renewal.service', 'kubeseed-cert-renewal.timer']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -103,6 +109,10 @@ test('a control plane installs both timers after finish; a worker skips the phas
   assert.ok(calls.includes('systemctl daemon-reload'), calls.join('\n'));
   assert.ok(calls.includes(`systemctl enable --now ${TIMERS.join(' ')}`), calls.join('\n'));
   for (const unit of UNITS) assert.is(mode(fixture, `/etc/systemd/system/${unit}`), 0o644);
+  assert.match(
+    file(fixture, '/etc/systemd/system/kubeseed-cert-renewal.service'),
+    /^ExecStart=\/usr\/local\/bin\/kubeseed-boot certs renew$/m,
+  );
   const config = JSON.parse(file(fixture, '/etc/kubeseed/maintenance.json'));
   assert.equal(config.etcdSnapshots, { everyHours: 12, keep: 5 });
   assert.is(config.certificateRenewal.renewWithinDays, 30);
@@ -130,6 +140,23 @@ test("the bundle's slot picks the renewal day; with snapshots off only the renew
   assert.not.ok(exists(fixture, '/etc/systemd/system/kubeseed-etcd-snapshot.timer'));
   assert.is(JSON.parse(file(fixture, '/etc/kubeseed/maintenance.json')).etcdSnapshots, undefined);
   assert.match(result.stdout, /etcd snapshots off/);
+});
+
+test('an agent installed in /opt/bin (the Ignition carrier, Flatcar) is what the timers run', async () => {
+  const fixture = makeFixture(makeBundle('init'));
+  mkdirSync(join(fixture.root, 'opt/bin'), { recursive: true });
+  writeFileSync(join(fixture.root, 'opt/bin/kubeseed-boot'), '#!/bin/sh\n');
+  chmodSync(join(fixture.root, 'opt/bin/kubeseed-boot'), 0o755);
+  const result = await runAgent(fixture, ['run']);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(
+    file(fixture, '/etc/systemd/system/kubeseed-cert-renewal.service'),
+    /^ExecStart=\/opt\/bin\/kubeseed-boot certs renew$/m,
+  );
+  assert.match(
+    file(fixture, '/etc/systemd/system/kubeseed-etcd-snapshot.service'),
+    /^ExecStart=\/opt\/bin\/kubeseed-boot etcd snapshot$/m,
+  );
 });
 
 test('certificates that expire in 10 days: stand-in kubeadm renews all, the control plane restarts, status says renewed', async () => {
