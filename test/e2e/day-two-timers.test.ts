@@ -1,6 +1,7 @@
 // The maintenance timers on a real systemd: the init control plane of the e2e cluster
 // boots in systemd-nspawn from its generated user-data, and after kubeseed-boot finished
-// both timers are enabled and waiting; the worker has none.
+// both timers are enabled and waiting, and the renewal service, started by hand, runs its
+// command under systemd against the stand-in kubeadm; the worker has none.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
@@ -76,6 +77,13 @@ Timers(
       assert.is(shown[timer]?.FragmentPath, `/etc/systemd/system/${timer}`);
     }
     assert.match(init.text('list-timers.txt'), /kubeseed-cert-renewal\.timer\s+kubeseed-cert-renewal\.service/);
+    const renewal = units(init.text('cert-renewal.txt'))['kubeseed-cert-renewal.service'];
+    assert.is(renewal?.Result, 'success', `${init.text('cert-renewal.txt')}${init.text('cert-renewal-start.txt')}`);
+    assert.is(renewal?.ExecMainStatus, '0');
+    assert.match(
+      init.text('kubeseed-status-after-renewal.txt'),
+      /^certificate check: not-due at \S+: nothing expires within 30 days/m,
+    );
     const phases = init.phases();
     assert.is(phases.maintenance, 'done');
     assert.is(phases.finish, 'done');
