@@ -4,6 +4,7 @@ import { Argument, Command, InvalidArgumentError } from 'commander';
 import { runCommandLine } from '../core/command-line.ts';
 import { formatError, KubeseedError } from '../core/errors.ts';
 import { BUNDLE_PATH } from '../core/node-bundle.ts';
+import { holdAgentLock } from './agent-lock.ts';
 import { AgentContext } from './context.ts';
 import type { Host } from './host.ts';
 import { loadBundle } from './load-bundle.ts';
@@ -39,7 +40,16 @@ function describe(error: unknown): string {
   return redact(text);
 }
 
-function program(host: Host, logger: Logger): Command {
+function program(host: Host, logger: Logger, argv: readonly string[]): Command {
+  /** The commands that change the machine take the agent lock first (agent-lock.ts): one at a time. */
+  const locked = async (work: () => Promise<void>): Promise<void> => {
+    const release = await holdAgentLock(host, ['kubeseed-boot', ...argv].join(' '));
+    try {
+      await work();
+    } finally {
+      await release();
+    }
+  };
   const root = new Command('kubeseed-boot')
     .description('bootstraps this machine as a node of a kubeseed cluster, from the node bundle its carrier wrote')
     .version(`kubeseed-boot ${AGENT_VERSION}`, '--version', 'print the version')
@@ -57,22 +67,24 @@ function program(host: Host, logger: Logger): Command {
     .command('run')
     .description('run every phase not done yet (the systemd unit runs this)')
     .option('--skip-phases <names>', `phases not to run, comma-separated (${PHASE_NAMES})`, phaseList)
-    .action(async (options: { skipPhases?: string[] }) => {
-      if (await leftTheCluster(host, logger)) return;
-      const journal = await StateJournal.open(host);
-      // Only a finish recorded done: a crash inside finish leaves it running, and the walk repairs that.
-      if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
-        // A bundle was validated before finish was recorded: this boot belongs in the node's log too.
-        logger.startRecording();
-        logger.write(
-          'INFO',
-          'run',
-          `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`,
-        );
-        return;
-      }
-      await runner.run({ skip: options.skipPhases ?? [] });
-    });
+    .action((options: { skipPhases?: string[] }) =>
+      locked(async () => {
+        if (await leftTheCluster(host, logger)) return;
+        const journal = await StateJournal.open(host);
+        // Only a finish recorded done: a crash inside finish leaves it running, and the walk repairs that.
+        if (journal.record('finish').status === 'done' && (await host.stat(COMPLETED_PATH))) {
+          // A bundle was validated before finish was recorded: this boot belongs in the node's log too.
+          logger.startRecording();
+          logger.write(
+            'INFO',
+            'run',
+            `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`,
+          );
+          return;
+        }
+        await runner.run({ skip: options.skipPhases ?? [] });
+      }),
+    );
 
   root
     .command('status')
@@ -90,9 +102,9 @@ function program(host: Host, logger: Logger): Command {
       `\nPhases, in the order \`run\` walks them:\n${PHASES.map((phase) => `  ${phase.name.padEnd(10)} ${phase.summary}`).join('\n')}`,
     )
     .option('--force', 'run it even when it is done and its effects are in place')
-    .action(async (name: string, options: { force?: boolean }) => {
-      await runner.run({ only: name, force: options.force ?? false });
-    });
+    .action((name: string, options: { force?: boolean }) =>
+      locked(() => runner.run({ only: name, force: options.force ?? false })),
+    );
 
   root
     .command('reset')
@@ -100,10 +112,12 @@ function program(host: Host, logger: Logger): Command {
       'leave the cluster: kubeadm reset -f, the CNI configuration, the timers and what kubeseed-boot wrote; `run` does not join again',
     )
     .option('--iptables', "also flush iptables, ip6tables and IPVS (kube-proxy's rules outlive kubeadm reset)")
-    .action(async (options: { iptables?: boolean }) => {
-      logger.startRecording();
-      await resetNode(host, logger, { iptables: options.iptables ?? false });
-    });
+    .action((options: { iptables?: boolean }) =>
+      locked(async () => {
+        logger.startRecording();
+        await resetNode(host, logger, { iptables: options.iptables ?? false });
+      }),
+    );
 
   root
     .command('certs')
@@ -141,7 +155,7 @@ export async function runCli(argv: string[], host: Host): Promise<number> {
     err: (text: string) => host.print('stderr', text),
   };
   try {
-    return await runCommandLine(program(host, logger), argv, output, describe);
+    return await runCommandLine(program(host, logger, argv), argv, output, describe);
   } finally {
     await logger.flush();
   }

@@ -43,6 +43,9 @@ export interface MachineFacts {
 /** Any HTTP status means a verified TLS handshake completed; otherwise why it failed. */
 export type HttpsProbe = { ok: true; status: number } | { ok: false; reason: string };
 
+/** A lock this process holds, or the description its holder gave (undefined when it did not answer). */
+export type LockAttempt = { held: true; release(): Promise<void> } | { held: false; holder: string | undefined };
+
 export interface Host {
   run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
   /** Absolute path of an executable on the agent's PATH. */
@@ -50,10 +53,12 @@ export interface Host {
 
   /** UTF-8 text, or undefined when the file does not exist. */
   readFile(path: string): Promise<string | undefined>;
+  /** The bytes as they are (gzip user-data, a pickle), or undefined when the file does not exist. */
+  readBytes(path: string): Promise<Uint8Array | undefined>;
   /** Streams a file (large image archives are hashed without loading them whole). */
   readStream(path: string): AsyncIterable<Uint8Array>;
   /** Atomic: a temp file beside the target, fsync, rename, fsync of the directory; parents created 0755. */
-  writeFile(path: string, content: string, mode: number): Promise<void>;
+  writeFile(path: string, content: string | Uint8Array, mode: number): Promise<void>;
   appendFile(path: string, content: string, mode: number): Promise<void>;
   /** Creates the directory and its parents; the last one gets `mode` even when it already existed. */
   makeDirectory(path: string, mode: number): Promise<void>;
@@ -71,6 +76,13 @@ export interface Host {
   readonly retryBaseDelayMs: number;
 
   print(stream: 'stdout' | 'stderr', text: string): void;
+
+  /**
+   * Takes the machine-wide lock `name` at once or reports its holder; never waits. The
+   * kernel frees it when the holding process ends, however it ends, so a crash leaves no
+   * stale lock. `description` is what a process that finds it taken is told.
+   */
+  lock(name: string, description: string): Promise<LockAttempt>;
   machine(): Promise<MachineFacts>;
 
   tcpConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;

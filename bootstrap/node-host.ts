@@ -1,5 +1,6 @@
 // The Host on a real machine (root `/`) or on a temporary root in tests.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
   access,
@@ -15,16 +16,18 @@ import {
   stat,
 } from 'node:fs/promises';
 import { request } from 'node:https';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { cpus, machine, constants as osConstants, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { atomicWrite, renameDurably } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
-import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, MachineFacts } from './host.ts';
+import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, LockAttempt, MachineFacts } from './host.ts';
 
 export const ROOT_ENV = 'KUBESEED_BOOT_ROOT';
 export const RETRY_BASE_ENV = 'KUBESEED_BOOT_RETRY_BASE_MS';
+/** How long a process that finds a lock taken waits for its holder to say who it is. */
+const LOCK_HOLDER_TIMEOUT_MS = 5_000;
 
 export interface NodeHostOptions {
   root?: string;
@@ -36,6 +39,17 @@ export interface NodeHostOptions {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function askHolder(address: string): Promise<string | undefined> {
+  return new Promise((done) => {
+    const socket = connect(address);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(LOCK_HOLDER_TIMEOUT_MS, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => done(chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : undefined));
+  });
 }
 
 export class NodeHost implements Host {
@@ -138,11 +152,20 @@ export class NodeHost implements Host {
     }
   }
 
+  async readBytes(path: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.resolvePath(path));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
   readStream(path: string): AsyncIterable<Uint8Array> {
     return createReadStream(this.resolvePath(path));
   }
 
-  async writeFile(path: string, content: string, mode: number): Promise<void> {
+  async writeFile(path: string, content: string | Uint8Array, mode: number): Promise<void> {
     const target = this.resolvePath(path);
     await mkdir(dirname(target), { recursive: true, mode: 0o755 });
     await atomicWrite(target, content, { mode });
@@ -222,6 +245,32 @@ export class NodeHost implements Host {
       cpus: processors || cpus().length,
       memoryBytes: memTotal ? Number(memTotal) * 1024 : totalmem(),
     };
+  }
+
+  /**
+   * A socket bound in Linux's abstract namespace: binding is atomic, and the kernel unbinds
+   * it when the process ends, so there is no lock file to go stale. Its holder answers
+   * every connection with its description. One per root: a test root is another machine.
+   * The namespace belongs to the network namespace, which a machine's agents share.
+   */
+  async lock(name: string, description: string): Promise<LockAttempt> {
+    const suffix = this.root === '/' ? '' : `.${createHash('sha256').update(this.root).digest('hex').slice(0, 16)}`;
+    const address = `\0kubeseed-boot.${name}${suffix}`;
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end(description);
+    });
+    const bound = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
+      server.once('error', done);
+      server.listen(address, () => done(undefined));
+    });
+    if (bound === undefined) {
+      // The lock must not keep a finished process alive.
+      server.unref();
+      return { held: true, release: () => new Promise((done) => server.close(() => done())) };
+    }
+    if (bound.code !== 'EADDRINUSE') throw bound;
+    return { held: false, holder: await askHolder(address) };
   }
 
   tcpConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {

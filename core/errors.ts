@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'cluster-unreachable'
   /** The cluster answered but refused or failed the request. */
   | 'cluster-refused'
+  /** Another process holds what this one needs (kubeseed-boot's agent lock): run again once it has finished. */
+  | 'busy'
   /** A bug in kubeseed: an invariant its own code should keep did not hold. */
   | 'internal';
 
