@@ -10,6 +10,7 @@ import type { Host } from './host.ts';
 import { loadBundle } from './load-bundle.ts';
 import { Logger } from './log.ts';
 import { certsRenew, certsTable, etcdSnapshot, leftTheCluster, statusAddendum } from './maintenance/commands.ts';
+import { describeGuard } from './metadata-guard.ts';
 import { COMPLETED_PATH } from './paths.ts';
 import { PHASES } from './phases.ts';
 import { redact } from './redact.ts';
@@ -20,6 +21,7 @@ import { formatStatus } from './status.ts';
 import { AGENT_VERSION } from './version.ts';
 
 const PHASE_NAMES = PHASES.map((phase) => phase.name).join(', ');
+const PHASE_NAME_WIDTH = Math.max(...PHASES.map((phase) => phase.name.length));
 
 function absolutePath(value: string): string {
   if (!value.startsWith('/')) throw new InvalidArgumentError('needs an absolute path');
@@ -90,7 +92,10 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
     .command('status')
     .description("show each phase's state, time and last error")
     .action(async () => {
-      host.print('stdout', formatStatus(await readState(host), PHASES) + (await statusAddendum(host)));
+      host.print(
+        'stdout',
+        `${formatStatus(await readState(host), PHASES)}${await describeGuard(host)}\n${await statusAddendum(host)}`,
+      );
     });
 
   root
@@ -99,7 +104,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
     .argument('<name>', 'the phase')
     .addHelpText(
       'after',
-      `\nPhases, in the order \`run\` walks them:\n${PHASES.map((phase) => `  ${phase.name.padEnd(10)} ${phase.summary}`).join('\n')}`,
+      `\nPhases, in the order \`run\` walks them:\n${PHASES.map((phase) => `  ${phase.name.padEnd(PHASE_NAME_WIDTH)} ${phase.summary}`).join('\n')}`,
     )
     .option('--force', 'run it even when it is done and its effects are in place')
     .action((name: string, options: { force?: boolean }) =>

@@ -13,6 +13,12 @@ export const IMAGES_CONFIG_PATH = '/etc/kubeseed/images-config.yaml';
 export const ADDONS_DIR = '/etc/kubeseed/addons';
 export const TEMPLATES_DIR = '/usr/share/kubeseed/templates';
 
+/** The metadata guard (metadata-guard.ts): its nftables ruleset, the unit that loads it at boot, and the kubelet drop-in that pulls that unit in first. */
+export const METADATA_GUARD_RULESET_PATH = '/etc/kubeseed/metadata-guard.nft';
+export const METADATA_GUARD_UNIT = 'kubeseed-metadata-guard.service';
+export const METADATA_GUARD_UNIT_PATH = `/etc/systemd/system/${METADATA_GUARD_UNIT}`;
+export const METADATA_GUARD_DROP_IN_PATH = '/etc/systemd/system/kubelet.service.d/10-kubeseed-metadata-guard.conf';
+
 export const MODULES_LOAD_PATH = '/etc/modules-load.d/kubeseed.conf';
 export const SYSCTL_PATH = '/etc/sysctl.d/99-kubeseed.conf';
 export const FSTAB_PATH = '/etc/fstab';

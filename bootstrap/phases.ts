@@ -9,6 +9,7 @@ import { images } from './phases/images.ts';
 import { kubeVip } from './phases/kube-vip.ts';
 import { kubeadm } from './phases/kubeadm.ts';
 import { maintenance } from './phases/maintenance.ts';
+import { metadataGuard } from './phases/metadata-guard.ts';
 import { pki } from './phases/pki.ts';
 import { preflight } from './phases/preflight.ts';
 import { runtime } from './phases/runtime.ts';
@@ -17,6 +18,7 @@ import { superAdmin } from './phases/super-admin.ts';
 export const PHASES: readonly Phase[] = [
   preflight,
   host,
+  metadataGuard,
   runtime,
   images,
   pki,

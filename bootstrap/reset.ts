@@ -13,6 +13,7 @@ import { restoreSwap } from './fstab.ts';
 import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
 import { maintenanceUnits } from './maintenance/units.ts';
+import { GUARD_TABLE, LIST_TABLE } from './metadata-guard.ts';
 import {
   ADDONS_DIR,
   BREAK_GLASS_DIR,
@@ -24,6 +25,9 @@ import {
   KUBEADM_CONFIG_PATH,
   MAINTENANCE_CONFIG_PATH,
   MAINTENANCE_RECORD_PATH,
+  METADATA_GUARD_DROP_IN_PATH,
+  METADATA_GUARD_RULESET_PATH,
+  METADATA_GUARD_UNIT_PATH,
   MODULES_LOAD_PATH,
   OWNED_HEADER,
   PKI_DIR,
@@ -65,6 +69,9 @@ async function ownedPaths(host: Host): Promise<string[]> {
     MAINTENANCE_CONFIG_PATH,
     MAINTENANCE_RECORD_PATH,
     ...MAINTENANCE_UNITS.map((unit) => `${SYSTEMD_UNIT_DIR}/${unit}`),
+    METADATA_GUARD_RULESET_PATH,
+    METADATA_GUARD_UNIT_PATH,
+    METADATA_GUARD_DROP_IN_PATH,
     ...SHARED_PKI_FILES.map((file) => `${PKI_DIR}/${file}`),
     KUBE_VIP_MANIFEST_PATH,
     KUBE_VIP_HOSTS_PATH,
@@ -112,6 +119,7 @@ export async function resetNode(
   const log = logger.for('reset');
   const failures: string[] = [];
   const hadTimers = await stopTimers(host, log, failures);
+  const hadGuard = (await host.stat(METADATA_GUARD_UNIT_PATH)) !== undefined;
   if ((await host.findExecutable('kubeadm')) === undefined) {
     log.warn('kubeadm is not on PATH; removing only what kubeseed-boot wrote');
   } else {
@@ -132,7 +140,18 @@ export async function resetNode(
   }
   if (options.iptables) await flushRules(host, log, failures);
   else log.info('iptables and IPVS rules left as they are (`kubeseed-boot reset --iptables` flushes them)');
-  if (hadTimers) await runLogged(host, log, ['systemctl', 'daemon-reload'], failures);
+  // After kubeadm reset no pod runs; the next run loads the table again before kubeadm.
+  if (
+    (await host.findExecutable('nft')) !== undefined &&
+    (await host.run(LIST_TABLE, { timeoutMs: 30_000 })).code === 0
+  ) {
+    const argv = ['nft', 'delete', 'table', 'inet', GUARD_TABLE];
+    const result = await host.run(argv, { timeoutMs: 30_000 });
+    if (result.code === 0) log.info(`removed table inet ${GUARD_TABLE}`);
+    else failures.push(describeFailure(argv, result));
+  }
+  // The timers' and the guard's unit files are gone: systemd must forget them.
+  if (hadTimers || hadGuard) await runLogged(host, log, ['systemctl', 'daemon-reload'], failures);
   const fstab = await host.readFile(FSTAB_PATH);
   if (fstab !== undefined && restoreSwap(fstab) !== fstab) {
     await host.writeFile(FSTAB_PATH, restoreSwap(fstab), (await host.stat(FSTAB_PATH))?.mode ?? 0o644);

@@ -46,7 +46,12 @@ async function checkMachine(ctx: PhaseContext, problems: Problem[]): Promise<voi
 }
 
 async function checkExecutables(ctx: PhaseContext, problems: Problem[]): Promise<boolean> {
-  const names = ctx.bundle.node.role === 'init' ? [...REQUIRED_EXECUTABLES, 'kubectl'] : REQUIRED_EXECUTABLES;
+  const names = [
+    ...REQUIRED_EXECUTABLES,
+    ...(ctx.bundle.node.role === 'init' ? ['kubectl'] : []),
+    // The metadata guard's tables (metadata-guard phase).
+    'nft',
+  ];
   const missing: string[] = [];
   for (const name of names) if ((await ctx.host.findExecutable(name)) === undefined) missing.push(name);
   if (missing.length > 0) {

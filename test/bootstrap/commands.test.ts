@@ -81,7 +81,17 @@ test('`status` before anything ran, `version`, help, and usage errors exit 2 wit
   const status = new CapturingHost(fixture);
   assert.is(await runCli(['status'], status), 0);
   assert.match(status.output, /^PHASE\s+STATE\s+ATTEMPTS\s+TIME\s+LAST ERROR$/m);
-  for (const name of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish']) {
+  for (const name of [
+    'preflight',
+    'host',
+    'metadata-guard',
+    'runtime',
+    'images',
+    'pki',
+    'kubeadm',
+    'addons',
+    'finish',
+  ]) {
     assert.match(status.output, new RegExp(`^${name}\\s+pending\\s+0$`, 'm'));
   }
   assert.not.match(status.output, /^load\s/m, 'loading the bundle is not a phase');
@@ -92,7 +102,7 @@ test('`status` before anything ran, `version`, help, and usage errors exit 2 wit
     [['stauts'], /^error: unknown command 'stauts' \(did you mean status\?\)\n/],
     [
       ['phase', 'bogus'],
-      /^error: unknown phase "bogus"; the phases are: preflight, host, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, maintenance, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
+      /^error: unknown phase "bogus"; the phases are: preflight, host, metadata-guard, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, maintenance, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
     ],
     [['phase', 'load'], /^error: unknown phase "load"/],
     [['phase'], /^error: missing required argument 'name'\n/],
@@ -150,12 +160,21 @@ test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and
 
   const result = await runAgent(fixture, ['reset']);
   assert.is(result.code, 0, result.stderr);
-  assert.ok(commands(fixture).includes('kubeadm reset -f'));
+  const afterReset = commands(fixture);
+  assert.equal(afterReset.slice(afterReset.indexOf('kubeadm reset -f')), [
+    'kubeadm reset -f',
+    'nft list table inet kubeseed_metadata_guard',
+    'nft delete table inet kubeseed_metadata_guard',
+    'systemctl daemon-reload',
+  ]);
   for (const path of [
     '/etc/kubeseed/kubeadm.yaml',
     '/etc/kubeseed/addons',
     '/etc/modules-load.d/kubeseed.conf',
     '/etc/sysctl.d/99-kubeseed.conf',
+    '/etc/kubeseed/metadata-guard.nft',
+    '/etc/systemd/system/kubeseed-metadata-guard.service',
+    '/etc/systemd/system/kubelet.service.d/10-kubeseed-metadata-guard.conf',
     '/etc/containerd/config.toml',
     '/etc/containerd/certs.d/registry.k8s.io',
     '/etc/kubernetes/pki/ca.key',

@@ -31,8 +31,18 @@ test.after(cleanup);
 const CONFIG = '/etc/kubeseed/kubeadm.yaml';
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (INFO|WARN|ERROR) [a-z-]+ \S.*$/;
 
+/** The host phase's commands, then the metadata guard's. */
 function hostCommands(name: string): string[] {
-  return ['modprobe overlay', 'modprobe br_netfilter', 'sysctl --system', 'swapoff -a', `hostname ${name}`];
+  return [
+    'modprobe overlay',
+    'modprobe br_netfilter',
+    'sysctl --system',
+    'swapoff -a',
+    `hostname ${name}`,
+    'nft -f -',
+    'nft list table inet kubeseed_metadata_guard',
+    'systemctl daemon-reload',
+  ];
 }
 
 const CTR = 'ctr --address /run/containerd/containerd.sock -n k8s.io';
@@ -168,6 +178,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   assert.equal(Object.keys(phases), [
     'preflight',
     'host',
+    'metadata-guard',
     'runtime',
     'images',
     'pki',
@@ -181,6 +192,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   for (const name of [
     'preflight',
     'host',
+    'metadata-guard',
     'runtime',
     'images',
     'pki',

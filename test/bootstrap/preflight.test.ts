@@ -98,7 +98,7 @@ test('missing tools and cgroup v1 → named, stand-in kubeadm version not attemp
   const code = await runCli(['phase', 'preflight'], host);
   const output = host.output;
   assert.is(code, 1);
-  assert.match(output, /executables: not found on PATH: kubeadm, kubelet, containerd, ctr, kubectl/);
+  assert.match(output, /executables: not found on PATH: kubeadm, kubelet, containerd, ctr, kubectl, nft/);
   assert.match(output, /cgroups: \/sys\/fs\/cgroup\/cgroup\.controllers is missing: the kubelet needs cgroup v2/);
   assert.not.match(output, /running kubeadm version/);
 });
