@@ -3,7 +3,7 @@
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import { runCommandLine } from '../core/command-line.ts';
 import { formatError, KubeseedError } from '../core/errors.ts';
-import { BUNDLE_PATH } from '../core/node-bundle.ts';
+import { BUNDLE_PATH, type NodeBundle, parseBundle } from '../core/node-bundle.ts';
 import { holdAgentLock } from './agent-lock.ts';
 import { AgentContext } from './context.ts';
 import type { Host } from './host.ts';
@@ -16,6 +16,7 @@ import { PHASES } from './phases.ts';
 import { redact } from './redact.ts';
 import { resetNode } from './reset.ts';
 import { Runner } from './runner.ts';
+import { scrubSecrets } from './secrets-at-rest.ts';
 import { readState, StateJournal } from './state.ts';
 import { formatStatus } from './status.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -42,6 +43,21 @@ function describe(error: unknown): string {
   return redact(text);
 }
 
+/** cloud-init writes its copies of the user-data again at every boot; a node bootstrapped by an older agent was never scrubbed. */
+async function scrubAgain(host: Host, logger: Logger, bundlePath: string): Promise<void> {
+  const log = logger.for('run');
+  const text = await host.readFile(bundlePath);
+  if (text === undefined) return;
+  let bundle: NodeBundle;
+  try {
+    bundle = parseBundle(text);
+  } catch (error) {
+    log.warn(`cannot scrub the secrets at rest: ${describe(error)}`);
+    return;
+  }
+  await scrubSecrets(host, log, bundlePath, bundle);
+}
+
 function program(host: Host, logger: Logger, argv: readonly string[]): Command {
   /** The commands that change the machine take the agent lock first (agent-lock.ts): one at a time. */
   const locked = async (work: () => Promise<void>): Promise<void> => {
@@ -62,7 +78,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
   const runner = new Runner(PHASES, async () => {
     const journal = await StateJournal.open(host);
     const bundle = await loadBundle(host, bundlePath(), logger, journal);
-    return new AgentContext(host, bundle, logger, journal, PHASES);
+    return new AgentContext(host, bundle, bundlePath(), logger, journal, PHASES);
   });
 
   root
@@ -82,6 +98,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
             'run',
             `node bootstrapped at ${journal.state.completedAt}; nothing to do (\`kubeseed-boot reset\` to start over)`,
           );
+          await scrubAgain(host, logger, bundlePath());
           return;
         }
         await runner.run({ skip: options.skipPhases ?? [] });
@@ -120,7 +137,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
     .action((options: { iptables?: boolean }) =>
       locked(async () => {
         logger.startRecording();
-        await resetNode(host, logger, { iptables: options.iptables ?? false });
+        await resetNode(host, logger, bundlePath(), { iptables: options.iptables ?? false });
       }),
     );
 

@@ -11,6 +11,7 @@ export class AgentContext {
   constructor(
     readonly host: Host,
     readonly bundle: NodeBundle,
+    readonly bundlePath: string,
     readonly logger: Logger,
     readonly journal: StateJournal,
     readonly phases: readonly Phase[],
@@ -37,6 +38,10 @@ class PhaseRun implements PhaseContext {
 
   get bundle(): NodeBundle {
     return this.agent.bundle;
+  }
+
+  get bundlePath(): string {
+    return this.agent.bundlePath;
   }
 
   get completedAt(): string | undefined {

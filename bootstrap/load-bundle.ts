@@ -3,6 +3,7 @@
 // half-applies). Until it succeeds the agent writes nothing, not even its log or state.
 import { KubeseedError } from '../core/errors.ts';
 import { type NodeBundle, parseBundle } from '../core/node-bundle.ts';
+import { requireSecrets } from './fresh-bundle.ts';
 import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
 import type { StateJournal } from './state.ts';
@@ -19,6 +20,9 @@ export async function loadBundle(host: Host, path: string, logger: Logger, journ
     );
   }
   const bundle = parseBundle(text, path);
+  // A scrubbed bundle serves a bootstrapped node only; refused before anything is written.
+  if (journal.record('kubeadm').status !== 'done')
+    requireSecrets(bundle, path, 'bootstrapping this node (kubeadm has not run here)');
   // A valid bundle is what allows the agent to write anything at all, its own records included.
   logger.startRecording();
   await journal.startRecording();
@@ -27,7 +31,7 @@ export async function loadBundle(host: Host, path: string, logger: Logger, journ
   if (mode & 0o077)
     log.warn(`${path} is readable by others (mode ${mode.toString(8)}); it holds secrets: make it 0600`);
   log.info(
-    `${path}: node ${bundle.node.name} (${bundle.node.role}, ${bundle.node.arch}) of cluster ${bundle.cluster.name}, Kubernetes ${bundle.cluster.kubernetesVersion}`,
+    `${path}: node ${bundle.node.name} (${bundle.node.role}, ${bundle.node.arch}) of cluster ${bundle.cluster.name}, Kubernetes ${bundle.cluster.kubernetesVersion}${bundle.scrubbedAt === undefined ? '' : `; scrubbed at ${bundle.scrubbedAt}`}`,
   );
   return bundle;
 }

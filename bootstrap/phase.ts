@@ -13,6 +13,8 @@ export interface PhaseContext {
   readonly host: Host;
   /** The node bundle, validated whole before any phase ran. */
   readonly bundle: NodeBundle;
+  /** Where the bundle was read from (--bundle): the finish phase rewrites it scrubbed. */
+  readonly bundlePath: string;
   readonly log: PhaseLog;
   /** The recorded status of `phase` (any phase of the workflow). */
   status(phase: string): PhaseStatus;

@@ -3,12 +3,14 @@
 // leaves behind, on request the iptables and IPVS rules, the maintenance timers, and what
 // the agent wrote. Files the agent only edited are restored where it can (fstab's swap
 // lines); the hostname stays as it is. A marker keeps `run` from joining again at the
-// next boot: removing the node from the cluster must not be undone by a reboot.
+// next boot: removing the node from the cluster must not be undone by a reboot. A node whose
+// bundle was scrubbed (secrets-at-rest.ts) is told that bootstrapping it anew needs a fresh one.
 
 import { KubeseedError } from '../core/errors.ts';
 import { KUBE_VIP_HOSTS_PATH, KUBE_VIP_MANIFEST_PATH } from '../core/kube-vip-files.ts';
-import { SHARED_PKI_FILES } from '../core/node-bundle.ts';
+import { type NodeBundle, parseBundle, SHARED_PKI_FILES } from '../core/node-bundle.ts';
 import { describeFailure } from './commands.ts';
+import { freshBundleMessage } from './fresh-bundle.ts';
 import { restoreSwap } from './fstab.ts';
 import type { Host } from './host.ts';
 import type { Logger } from './log.ts';
@@ -85,6 +87,16 @@ async function ownedPaths(host: Host): Promise<string[]> {
   return [...paths, COMPLETED_PATH, STATE_PATH];
 }
 
+/** The bundle, when it parses: reset works without one, and says more with one. */
+async function readBundle(host: Host, path: string): Promise<NodeBundle | undefined> {
+  const text = await host.readFile(path);
+  try {
+    return text === undefined ? undefined : parseBundle(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function runLogged(host: Host, log: ReturnType<Logger['for']>, argv: string[], failures: string[]) {
   log.info(`running ${argv.join(' ')}`);
   const result = await host.run(argv, { timeoutMs: 5 * 60_000 });
@@ -114,6 +126,7 @@ async function flushRules(host: Host, log: ReturnType<Logger['for']>, failures: 
 export async function resetNode(
   host: Host,
   logger: Logger,
+  bundlePath: string,
   options: ResetOptions = { iptables: false },
 ): Promise<void> {
   const log = logger.for('reset');
@@ -165,4 +178,7 @@ export async function resetNode(
   log.info(
     `done: this machine left the cluster; \`kubeseed-boot run\` will not join it again (remove ${RESET_MARKER_PATH} to bootstrap it anew)`,
   );
+  const bundle = await readBundle(host, bundlePath);
+  if (bundle?.scrubbedAt !== undefined)
+    log.warn(`bootstrapping this machine anew also needs a fresh bundle: ${freshBundleMessage(bundle, bundlePath)}`);
 }

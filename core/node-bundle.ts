@@ -77,6 +77,11 @@ export function isPrivateKeyFile(path: SharedPkiFile): boolean {
 }
 
 const K8S_VERSION = /^\d+\.\d+\.\d+$/;
+const UTC_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+/** A bootstrap token: its id (public: it names the token's Secret) and its secret. */
+const BOOTSTRAP_TOKEN = /\b([a-z0-9]{6})\.[a-z0-9]{16}\b/g;
+/** What a scrubbed bundle's kubeadm configuration has where a token's secret was. */
+export const SCRUBBED_TOKEN_SECRET = 'scrubbed';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const CRI_SOCKET = /^unix:\/\/\/.+/;
 
@@ -121,6 +126,12 @@ const kubeVip = object({
 export const nodeBundle = object({
   apiVersion: oneOf([BUNDLE_API_VERSION]),
   kind: oneOf([BUNDLE_KIND]),
+  /**
+   * Set by the agent once the node is bootstrapped, when it rewrites the bundle without
+   * its secrets (scrubBundle): no PKI files, no bootstrap token secret. Enough for
+   * `status` and the phases that need no secret; kubeadm and pki need a fresh bundle.
+   */
+  scrubbedAt: string({ pattern: UTC_TIME, expected: 'an RFC 3339 UTC time' }).orAbsent(),
   cluster: object({
     name: dnsLabel,
     kubernetesVersion: string({ pattern: K8S_VERSION, expected: 'MAJOR.MINOR.PATCH' }),
@@ -214,6 +225,10 @@ function checkKeys(bundle: NodeBundle, report: Report): void {
 
 function checkPki(bundle: NodeBundle, report: Report): void {
   const { pki, node } = bundle;
+  if (bundle.scrubbedAt !== undefined) {
+    if (pki.length > 0) report(['pki'], 'a scrubbed bundle carries no PKI files');
+    return;
+  }
   if (node.role === 'worker') {
     if (pki.length > 0) report(['pki'], 'a worker bundle must not carry PKI files: workers never get a CA private key');
     return;
@@ -238,6 +253,10 @@ const KIND_LINE = /^kind:[ \t]*(\S+)[ \t]*$/gm;
 function checkKubeadmConfig(bundle: NodeBundle, report: Report, parseYaml: boolean): void {
   const { config } = bundle.kubeadm;
   const at = ['kubeadm', 'config'];
+  if (bundle.scrubbedAt !== undefined && new RegExp(BOOTSTRAP_TOKEN.source).test(config)) {
+    report(at, 'a scrubbed bundle carries no bootstrap token secret');
+    return;
+  }
   if (parseYaml) {
     const broken = parseAllDocuments(config).find((document) => 'errors' in document && document.errors.length > 0);
     // The first line only: the rest quotes the config, token included.
@@ -321,6 +340,21 @@ export function parseBundle(text: string, file?: string): NodeBundle {
     throw new KubeseedError('invalid-bundle', 'the node bundle is not valid YAML', source.syntaxProblems);
   }
   return read(source.value, source.sink, true);
+}
+
+/**
+ * The bundle without its secrets, for a bootstrapped node: no PKI files (kubeadm keeps its
+ * own copies in /etc/kubernetes/pki), and every bootstrap token's secret replaced, its
+ * public id kept. Everything else stays, for `status` and the phases that need no secret.
+ */
+export function scrubBundle(bundle: NodeBundle, at: Date): NodeBundle {
+  if (bundle.scrubbedAt !== undefined) return bundle;
+  return {
+    ...bundle,
+    scrubbedAt: at.toISOString(),
+    kubeadm: { config: bundle.kubeadm.config.replace(BOOTSTRAP_TOKEN, `$1.${SCRUBBED_TOKEN_SECRET}`) },
+    pki: [],
+  };
 }
 
 /** Deterministic text: the same bundle always renders to the same bytes; never an invalid bundle. */

@@ -44,7 +44,8 @@ async function importArchive(ctx: PhaseContext, archive: ImageArchive): Promise<
  * kubeadm always names <imageRepository>/pause:<tag>.
  */
 async function imagesConfigPath(ctx: PhaseContext): Promise<string> {
-  if (ctx.bundle.node.role === 'init') {
+  // A scrubbed bundle's InitConfiguration has no valid token left: kubeadm would reject it.
+  if (ctx.bundle.node.role === 'init' && ctx.bundle.scrubbedAt === undefined) {
     await ctx.host.writeFile(KUBEADM_CONFIG_PATH, ctx.bundle.kubeadm.config, 0o600);
     return KUBEADM_CONFIG_PATH;
   }

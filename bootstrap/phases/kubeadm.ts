@@ -7,6 +7,7 @@ import { KubeseedError } from '../../core/errors.ts';
 import { waitForApiServer } from '../api-server.ts';
 import { Backoff } from '../backoff.ts';
 import { describeFailure, mustRun, runCommand } from '../commands.ts';
+import { requireSecrets } from '../fresh-bundle.ts';
 import { isClusterNotReady, isConfigError } from '../kubeadm-failure.ts';
 import { API_ANSWERED, JOIN_STARTED } from '../milestones.ts';
 import { KUBEADM_CONFIG_PATH, KUBELET_KUBECONFIG, KUBERNETES_DIR } from '../paths.ts';
@@ -93,6 +94,7 @@ export const kubeadm: Phase = {
   name: 'kubeadm',
   summary: 'kubeadm init (init node) or join (the others), retried until it succeeds',
   async run(ctx) {
+    requireSecrets(ctx.bundle, ctx.bundlePath, `kubeadm ${ctx.bundle.node.role === 'init' ? 'init' : 'join'}`);
     await ctx.host.writeFile(KUBEADM_CONFIG_PATH, ctx.bundle.kubeadm.config, 0o600);
     // kubeadm starts the kubelet but does not enable it: without this a reboot leaves the node NotReady.
     await mustRun(ctx, ['systemctl', 'enable', 'kubelet.service'], { timeoutMs: 60_000 });

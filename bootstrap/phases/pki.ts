@@ -2,6 +2,7 @@
 // finds instead of making a new one, so every control plane signs with the same CAs.
 // `kubeadm reset` deletes them, so the kubeadm phase puts them back before each try.
 import { isPrivateKeyFile, SHARED_PKI_FILES, sharedPkiFiles } from '../../core/node-bundle.ts';
+import { requireSecrets } from '../fresh-bundle.ts';
 import { PKI_DIR } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
 
@@ -14,6 +15,7 @@ export function isControlPlane(ctx: PhaseContext): boolean {
 }
 
 export async function writeSharedPki(ctx: PhaseContext): Promise<void> {
+  requireSecrets(ctx.bundle, ctx.bundlePath, 'placing the shared cluster CAs');
   await ctx.host.makeDirectory(PKI_DIR, 0o700);
   await ctx.host.makeDirectory(`${PKI_DIR}/etcd`, 0o700);
   for (const file of sharedPkiFiles(ctx.bundle))

@@ -1,11 +1,12 @@
 // The CLI around the phases: `phase NAME [--force]`, `run --skip-phases`, `status`, `reset`,
 // `version`, --bundle, help and usage errors; the real agent in a child process except for
 // the quick CLI checks.
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../bootstrap/cli.ts';
+import { renderBundle } from '../../core/node-bundle.ts';
 import { needing } from '../helpers/tools.ts';
 import {
   AGENT_TOOLS,
@@ -186,10 +187,16 @@ test("`reset` after a full run: stand-in kubeadm reset -f, the agent's files and
   }
   assert.is(file(fixture, '/etc/fstab'), FSTAB);
   assert.ok(exists(fixture, '/etc/kubeseed/node.yaml'), 'the bundle stays');
+  // It was scrubbed after the run (secrets-at-rest tests): a new bootstrap needs a fresh one.
   assert.match(
     file(fixture, '/var/log/kubeseed-boot.log'),
     /INFO reset done: this machine left the cluster; `kubeseed-boot run` will not join it again/,
   );
+  assert.match(
+    file(fixture, '/var/log/kubeseed-boot.log'),
+    /WARN reset bootstrapping this machine anew also needs a fresh bundle: the node bundle at \/etc\/kubeseed\/node\.yaml was scrubbed/,
+  );
+  writeFileSync(join(fixture.root, 'etc/kubeseed/node.yaml'), renderBundle(fixture.bundle), { mode: 0o600 });
   // What stays: the log, the hostname, empty directories, the stand-in containerd socket, and the reset marker.
   const left = Object.keys(snapshot(fixture.root)).filter((path) => !(path in pristine) && !path.endsWith('/'));
   assert.equal(left.sort(), [

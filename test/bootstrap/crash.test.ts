@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
+import { type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
 import * as assert from 'uvu/assert';
 import { needing } from '../helpers/tools.ts';
 import {
@@ -30,12 +31,19 @@ import {
 const test = needing(suite('agent: crash safety'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
-const VOLATILE = ['/var/log/kubeseed-boot.log', '/var/lib/kubeseed/state.json', '/var/lib/kubeseed/completed.json'];
+const VOLATILE = [
+  '/var/log/kubeseed-boot.log',
+  '/var/lib/kubeseed/state.json',
+  '/var/lib/kubeseed/completed.json',
+  '/etc/kubeseed/node.yaml',
+];
 
 interface EndState {
   files: Record<string, string>;
   statuses: Record<string, string>;
   completed: Record<string, string>;
+  /** The scrubbed bundle, but for when it was scrubbed. */
+  bundle: Omit<NodeBundle, 'scrubbedAt'>;
 }
 
 function endState(fixture: Fixture): EndState {
@@ -45,7 +53,10 @@ function endState(fixture: Fixture): EndState {
     string
   >;
   assert.is(completedAt, recorded.completedAt);
+  const { scrubbedAt, ...bundle } = parseBundle(file(fixture, '/etc/kubeseed/node.yaml'));
+  assert.ok(scrubbedAt, 'the bundle was scrubbed');
   return {
+    bundle,
     files: snapshot(fixture.root, VOLATILE),
     statuses: Object.fromEntries(Object.entries(recorded.phases).map(([name, record]) => [name, record.status])),
     completed,

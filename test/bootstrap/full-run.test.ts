@@ -106,8 +106,7 @@ function checkCommonFiles(fixture: Fixture): void {
   assert.is(file(fixture, '/etc/containerd/certs.d/registry.k8s.io/ca.crt'), makePki().caCert);
   assert.ok(exists(fixture, '/run/containerd/containerd.sock'), 'the containerd stand-in made its socket');
 
-  assert.is(file(fixture, CONFIG), fixture.bundle.kubeadm.config);
-  assert.is(mode(fixture, CONFIG), 0o600);
+  assert.not.ok(exists(fixture, CONFIG), 'finish removed the kubeadm configuration: it holds the token');
   const kubeadmCall = findCall(fixture, 'kubeadm', fixture.bundle.node.role === 'init' ? 'init' : 'join');
   assert.ok(kubeadmCall, 'kubeadm init/join ran');
   assert.is(
