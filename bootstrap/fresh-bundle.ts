@@ -1,8 +1,9 @@
 // A scrubbed bundle (core/node-bundle.ts: scrubBundle) has done its job: the node it made
 // is bootstrapped and no longer holds its keys or token. Whatever would need them again
 // (kubeadm after a reset, the shared PKI) says so plainly instead of failing obscurely.
-import type { NodeBundle } from '../core/node-bundle.ts';
+
 import { KubeseedError } from '../core/errors.ts';
+import type { NodeBundle } from '../core/node-bundle.ts';
 
 export function freshBundleMessage(bundle: NodeBundle, path: string): string {
   return `the node bundle at ${path} was scrubbed at ${bundle.scrubbedAt}, after node ${bundle.node.name} was bootstrapped: it no longer carries the keys and bootstrap token a new bootstrap needs. Put a fresh bundle there (\`kubeseed generate\`, then out/nodes/${bundle.node.name}/node.yaml, or the node's new user-data) and run again`;

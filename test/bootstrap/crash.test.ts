@@ -4,8 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
-import { type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
 import * as assert from 'uvu/assert';
+import { type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
 import { needing } from '../helpers/tools.ts';
 import {
   AGENT_TOOLS,

@@ -5,12 +5,14 @@
 // pod's requests are refused, the node's own succeed; so after a simulated reboot (the
 // ruleset flushed, the loader of the unit the agent wrote run again) and whatever accept
 // rules a pod network adds in its own tables.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   type AgentResult,
   cleanup,
   commands,
@@ -26,7 +28,10 @@ import {
   waitFor,
 } from './helpers.ts';
 
-const test = suite('agent: metadata guard with real nftables in network namespaces (stand-in kubeadm)');
+const test = needing(suite('agent: metadata guard with real nftables in network namespaces (stand-in kubeadm)'), {
+  root: true,
+  tools: [...AGENT_TOOLS, 'ip', 'nft', 'systemd-analyze'],
+});
 
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
 const PREFIX = `ks${process.pid}`;
@@ -46,15 +51,6 @@ function find(name: string): string | undefined {
       // not here
     }
   }
-  return undefined;
-}
-
-/** Why this machine cannot run these tests; .ci/run installs what they need. */
-function cannotRun(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, nftables)';
-  const missing = ['ip', 'nft', 'systemd-analyze'].filter((tool) => find(tool) === undefined);
-  if (missing.length > 0)
-    return `${missing.join(', ')} not found (apt-get install ${missing.map((tool) => (tool === 'ip' ? 'iproute2' : tool === 'nft' ? 'nftables' : 'systemd')).join(' ')})`;
   return undefined;
 }
 
@@ -350,6 +346,4 @@ test('`kubeseed-boot status` in the node shows the guard on, with the packets it
   );
 });
 
-const skip = cannotRun();
-if (skip) console.log(`  skipped: metadata guard with real nftables: ${skip}`);
-else test.run();
+test.run();

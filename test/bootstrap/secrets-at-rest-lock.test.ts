@@ -3,7 +3,9 @@
 // other stops at once naming the holder, and a holder that dies leaves no stale lock.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   type AgentResult,
   cleanup,
   commands,
@@ -18,7 +20,7 @@ import {
   waitFor,
 } from './helpers.ts';
 
-const test = suite('agent: one at a time (stand-in kubeadm)');
+const test = needing(suite('agent: one at a time (stand-in kubeadm)'), { tools: AGENT_TOOLS });
 test.after(cleanup);
 
 const DEADLINE_MS = 60_000;

@@ -8,14 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parse } from 'yaml';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
 import { type NodeBundle, parseBundle, renderBundle } from '../../core/node-bundle.ts';
 import { renderCloudInit } from '../../generator/carriers/cloud-init.ts';
 import { renderIgnition } from '../../generator/carriers/ignition.ts';
 import { cloudInitSchema, writtenFiles } from '../helpers/cloud-init.ts';
+import { needing } from '../helpers/tools.ts';
 import {
+  AGENT_TOOLS,
   cleanup,
   commands,
   exists,
@@ -34,7 +36,11 @@ import {
   tempDir,
 } from './helpers.ts';
 
-const test = suite('agent: secrets leave the disk after finish (stand-in kubeadm, kubectl; real cloud-init, Ignition)');
+const test = needing(
+  suite('agent: secrets leave the disk after finish (stand-in kubeadm, kubectl; real cloud-init, Ignition)'),
+  // python3: Debian's, with cloud-init's modules, to make and read its datasource cache.
+  { tools: [...AGENT_TOOLS, 'cloud-init', 'python3', 'ignition-validate'] },
+);
 test.after(cleanup);
 
 const INSTANCE = '/var/lib/cloud/instances/kubeseed-demo-cp-1';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BootstrapRole, type NodeBundle, parseBundle } from '../../core/node-bundle.ts';
+import { type BootstrapRole, type NodeBundle, parseBundle, renderBundle, scrubBundle } from '../../core/node-bundle.ts';
 import { runCliProcess } from '../helpers/run-cli.ts';
 import { E2E_KUBERNETES_VERSION } from './rootfs.ts';
 
@@ -159,4 +159,14 @@ export class E2eCluster {
     );
     return dir;
   }
+}
+
+/**
+ * What /etc/kubeseed/node.yaml holds once the node is bootstrapped: the generated bundle,
+ * scrubbed by the agent (at the time the copy says), byte for byte.
+ */
+export function scrubbedBundleText(node: E2eNode, onMachine: string): string {
+  const scrubbedAt = parseBundle(onMachine).scrubbedAt;
+  if (scrubbedAt === undefined) throw new Error(`${node.name}: /etc/kubeseed/node.yaml was not scrubbed`);
+  return renderBundle(scrubBundle(node.bundle, new Date(scrubbedAt)));
 }

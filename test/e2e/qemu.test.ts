@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OWNED_HEADER } from '../../bootstrap/paths.ts';
 import { needing } from '../helpers/tools.ts';
-import { E2eCluster, type E2eNode } from './cluster.ts';
+import { E2eCluster, type E2eNode, scrubbedBundleText } from './cluster.ts';
 import { e2eDisk } from './disk.ts';
 import { collectedResults, type GuestResults } from './guest-results.ts';
 import { bootQemu, QEMU_BOOT_LIMIT_MS } from './qemu.ts';
@@ -52,7 +52,7 @@ const Qemu = needing(
 Qemu.after(() => work.finish());
 
 Qemu(
-  'cloud-init read the seed ISO from `kubeseed media seed` and wrote the bundle, byte for byte, mode 0600',
+  'cloud-init read the seed ISO from `kubeseed media seed` and wrote the bundle (scrubbed after finish), byte for byte, mode 0600',
   work.check(async () => {
     const { node, result } = await vm();
     assert.match(result.text('cloud-init-status.txt'), /^status: done$/m);
@@ -60,8 +60,10 @@ Qemu(
     assert.match(v1.datasource, /NoCloud \[seed=\/dev\/vd/, 'the seed came from a disk, not a directory');
     assert.equal(v1.errors, []);
     assert.not.match(result.text('cloud-init.log'), 'Invalid cloud-config provided', 'cloud-init’s schema check');
-    assert.ok(
-      readFileSync(`${result.dir}/node.yaml`).equals(readFileSync(node.bundlePath)),
+    const onMachine = result.text('node.yaml');
+    assert.fixture(
+      onMachine,
+      scrubbedBundleText(node, onMachine),
       '/etc/kubeseed/node.yaml differs from the generated bundle',
     );
     assert.is(result.text('node.yaml.mode').trim(), '600');

@@ -23,13 +23,14 @@ const SUITE = 'bookworm';
  * v1.11.3, so an image list taken from the branch fails the air-gapped boot.
  */
 export const E2E_KUBERNETES_VERSION = '1.31.0';
-/** The facts' nspawn recipe, containerd for the runtime phase, python3 for the API server stand-in, nodejs for the strict stand-in kubeadm, and what the qemu boot needs. */
+/** The facts' nspawn recipe, containerd for the runtime phase, nftables for the metadata guard, python3 for the API server stand-in, nodejs for the strict stand-in kubeadm, and what the qemu boot needs. */
 const PACKAGES = [
   'systemd-sysv',
   'dbus',
   'cloud-init',
   'iproute2',
   'containerd',
+  'nftables',
   'python3',
   'nodejs',
   'linux-image-amd64',

@@ -18,6 +18,8 @@ export const TOOLS = {
   'cloud-init': 'cloud-init',
   python3: 'python3',
   'systemd-analyze': 'systemd',
+  nft: 'nftables',
+  ip: 'iproute2',
   readelf: 'binutils',
   strip: 'binutils',
   'aarch64-linux-gnu-strip': 'binutils-aarch64-linux-gnu',
