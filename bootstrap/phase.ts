@@ -37,6 +37,8 @@ export interface Phase {
   summary: string;
   /** kubeadm's RunIf: a phase that does not apply to this node's role is skipped. */
   runIf?(ctx: PhaseContext): boolean;
+  /** Why runIf said no, for the log, when it is not the node's role. */
+  skipReason?(ctx: PhaseContext): string;
   run(ctx: PhaseContext): Promise<void>;
   /** Whether the phase's effects are in place; a phase recorded done is rerun when they are not. */
   isDone(ctx: PhaseContext): Promise<boolean>;

@@ -86,7 +86,7 @@ async function runIfNeeded(agent: AgentContext, phase: Phase, force: boolean): P
   const ctx = agent.forPhase(phase.name);
   if (phase.runIf && !phase.runIf(ctx)) {
     await agent.journal.skip(phase.name);
-    ctx.log.info(`skipped: does not apply to a ${agent.bundle.node.role} node`);
+    ctx.log.info(`skipped: ${phase.skipReason?.(ctx) ?? `does not apply to a ${agent.bundle.node.role} node`}`);
     return;
   }
   const record = agent.journal.record(phase.name);

@@ -150,6 +150,8 @@ export const nodeBundle = object({
     role: oneOf(BOOTSTRAP_ROLES),
     arch: oneOf(ARCHES),
     address: ipAddress.orAbsent(),
+    /** Pods cannot reach the cloud metadata service (the agent's metadata-guard phase). */
+    metadataGuard: boolean().default(true),
   }),
   kubeadm: object({
     /** Rendered kubeadm configuration documents for `kubeadm init|join --config`. */

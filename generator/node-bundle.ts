@@ -97,6 +97,7 @@ export function assembleNodeBundle(
       role: node.bootstrap,
       arch: node.arch,
       ...(node.address === undefined ? {} : { address: node.address }),
+      metadataGuard: node.metadataGuard,
     },
     kubeadm: { config: renderKubeadmConfig({ spec, node, token: state.token, caCertHash: caHash }) },
     pki: node.role === 'control-plane' ? bundledPkiFiles(state.pki) : [],

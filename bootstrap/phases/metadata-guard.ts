@@ -25,6 +25,9 @@ async function tableLoaded(ctx: PhaseContext): Promise<boolean> {
 export const metadataGuard: Phase = {
   name: 'metadata-guard',
   summary: `refuse forwarded traffic to the cloud metadata service (${METADATA_IPV4}, ${METADATA_IPV6})`,
+  runIf: (ctx) => ctx.bundle.node.metadataGuard,
+  skipReason: () =>
+    `turned off for this node (metadataGuard: false in cluster.yaml): its pods can reach ${METADATA_IPV4} and read its user-data`,
   async run(ctx) {
     const files = guardFiles(await findNft(ctx));
     for (const file of files) await ctx.host.writeFile(file.path, file.content, 0o644);

@@ -50,7 +50,7 @@ async function checkExecutables(ctx: PhaseContext, problems: Problem[]): Promise
     ...REQUIRED_EXECUTABLES,
     ...(ctx.bundle.node.role === 'init' ? ['kubectl'] : []),
     // The metadata guard's tables (metadata-guard phase).
-    'nft',
+    ...(ctx.bundle.node.metadataGuard ? ['nft'] : []),
   ];
   const missing: string[] = [];
   for (const name of names) if ((await ctx.host.findExecutable(name)) === undefined) missing.push(name);

@@ -153,6 +153,32 @@ function resolveEndpoint(document: ClusterDocument, report: Report): Endpoint | 
   return { host: address, port: API_SERVER_PORT };
 }
 
+/**
+ * Without the metadata guard any pod on the node can read the node's user-data from the
+ * cloud's metadata service: the CA keys on a control plane, the bootstrap token anywhere.
+ * Allowed (a workload may need the service), but never silently.
+ */
+function warnMetadataGuardOff(document: ClusterDocument, sink: ProblemSink): void {
+  const secrets = (controlPlane: boolean) =>
+    controlPlane ? 'the cluster CA keys and the bootstrap token' : 'the bootstrap token';
+  const offByCluster = document.nodes.filter((node) => node.metadataGuard === undefined && !document.metadataGuard);
+  if (offByCluster.length > 0) {
+    const names = offByCluster.map((node) => node.name).join(', ');
+    const controlPlane = offByCluster.some((node) => node.role === 'control-plane');
+    sink.warn(
+      ['metadataGuard'],
+      `is false: pods on ${names} can read their node's user-data, with ${secrets(controlPlane)}, from the cloud metadata service (169.254.169.254); turn it off only on the nodes whose workloads need it (nodes[].metadataGuard: false)`,
+    );
+  }
+  document.nodes.forEach((node, index) => {
+    if (node.metadataGuard !== false) return;
+    sink.warn(
+      ['nodes', index, 'metadataGuard'],
+      `is false: pods on ${node.name} can read its user-data, with ${secrets(node.role === 'control-plane')}, from the cloud metadata service (169.254.169.254)`,
+    );
+  });
+}
+
 /** Checks the rules that span fields; returns the API endpoint every node reaches. */
 export function checkSpec(document: ClusterDocument, sink: ProblemSink): Endpoint | undefined {
   const report: Report = (path, message) => sink.add(path, message);
@@ -164,6 +190,7 @@ export function checkSpec(document: ClusterDocument, sink: ProblemSink): Endpoin
     );
   }
   checkNodes(document, report);
+  warnMetadataGuardOff(document, sink);
   checkIgnitionDownloads(document, report);
   checkSubnets(document, report);
   checkVip(document, report, (path, message) => sink.warn(path, message));

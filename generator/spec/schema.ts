@@ -130,6 +130,8 @@ const node = object({
   taints: list(taint).orAbsent(),
   sshAuthorizedKeys: list(sshAuthorizedKey).default([]),
   network: nodeNetwork.orAbsent(),
+  /** This node's own setting; absent means the cluster's metadataGuard. */
+  metadataGuard: boolean().orAbsent(),
 });
 
 /** A file machines download at first boot, checked against its hash before use. */
@@ -192,6 +194,12 @@ export const clusterDocument = object({
   agent: perArch.orAbsent(),
   /** Flatcar's Kubernetes system extension image (kubeadm, kubelet, kubectl), per architecture. */
   kubernetesSysext: perArch.orAbsent(),
+  /**
+   * Pods cannot reach the cloud metadata service (169.254.169.254, fd00:ec2::254), which
+   * serves each machine's user-data, keys included. Off only for workloads that need it,
+   * best per node (nodes[].metadataGuard); checks.ts warns.
+   */
+  metadataGuard: boolean().default(true),
   nodes: list(node).check((nodes) => {
     if (nodes.length === 0) return 'needs at least one control-plane node';
     if (nodes.every((candidate) => candidate.role !== 'control-plane'))

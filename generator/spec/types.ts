@@ -14,12 +14,15 @@ export type Endpoint = HostPort;
 
 const SECONDS_PER_HOUR = 3600;
 
-function withBootstrap(nodes: ClusterDocument['nodes']) {
+function withBootstrap(document: ClusterDocument) {
+  const { nodes } = document;
   const initIndex = nodes.findIndex((node) => node.role === 'control-plane');
   return nodes.map((node, index) => ({
     ...node,
     /** How this node enters the cluster: the first control plane runs `kubeadm init`. */
     bootstrap: (index === initIndex ? 'init' : node.role) as 'init' | NodeRole,
+    /** Whether pods on this node are kept away from the cloud metadata service: its own setting, else the cluster's. */
+    metadataGuard: node.metadataGuard ?? document.metadataGuard,
   }));
 }
 
@@ -80,7 +83,7 @@ export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: End
     imageArchives: document.imageArchives,
     ...(agent && Object.keys(agent).length > 0 ? { agent } : {}),
     ...(kubernetesSysext && Object.keys(kubernetesSysext).length > 0 ? { kubernetesSysext } : {}),
-    nodes: withBootstrap(document.nodes),
+    nodes: withBootstrap(document),
   };
 }
 

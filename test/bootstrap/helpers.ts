@@ -237,7 +237,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
       caCertHash: hash,
       hasWorkers: true,
     },
-    node: { name: NODE_NAMES[role], role, arch: 'amd64' },
+    node: { name: NODE_NAMES[role], role, arch: 'amd64', metadataGuard: true },
     kubeadm: { config: kubeadmConfig(role, endpoint, hash) },
     pki: controlPlane
       ? [

@@ -24,6 +24,7 @@ function node(name: string, bootstrap: NodeSpec['bootstrap'], extra: Partial<Nod
     carrier: 'cloud-init',
     labels: {},
     sshAuthorizedKeys: [],
+    metadataGuard: true,
     ...extra,
   };
 }
