@@ -202,7 +202,7 @@ const cases: BadCase[] = [
       {
         path: 'pkis',
         message:
-          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, maintenance, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, nodes',
+          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, maintenance, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, metadataGuard, nodes',
         line: 10,
         column: 3,
       },
@@ -535,7 +535,7 @@ const cases: BadCase[] = [
       {
         path: 'nodes[1].adress',
         message:
-          'unknown field; expected one of: name, role, address, arch, carrier, labels, taints, sshAuthorizedKeys, network',
+          'unknown field; expected one of: name, role, address, arch, carrier, labels, taints, sshAuthorizedKeys, network, metadataGuard',
         line: 17,
         column: 13,
       },
