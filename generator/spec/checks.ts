@@ -170,13 +170,13 @@ function warnMetadataGuardOff(document: ClusterDocument, sink: ProblemSink): voi
       `is false: pods on ${names} can read their node's user-data, with ${secrets(controlPlane)}, from the cloud metadata service (169.254.169.254); turn it off only on the nodes whose workloads need it (nodes[].metadataGuard: false)`,
     );
   }
-  document.nodes.forEach((node, index) => {
-    if (node.metadataGuard !== false) return;
+  for (const [index, node] of document.nodes.entries()) {
+    if (node.metadataGuard !== false) continue;
     sink.warn(
       ['nodes', index, 'metadataGuard'],
       `is false: pods on ${node.name} can read its user-data, with ${secrets(node.role === 'control-plane')}, from the cloud metadata service (169.254.169.254)`,
     );
-  });
+  }
 }
 
 /** Checks the rules that span fields; returns the API endpoint every node reaches. */
