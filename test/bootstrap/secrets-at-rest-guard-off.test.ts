@@ -20,8 +20,9 @@ test('metadataGuard false: the phase is skipped with the reason, no nft runs, no
   );
   assert.is(state(fixture).phases['metadata-guard']?.status, 'skipped');
   assert.ok(state(fixture).completedAt, 'the node still finishes');
+  // daemon-reload is no sign here: the maintenance phase runs it on control planes.
   assert.equal(
-    commands(fixture).filter((line) => line.startsWith('nft') || line === 'systemctl daemon-reload'),
+    commands(fixture).filter((line) => line.startsWith('nft')),
     [],
   );
   for (const path of [

@@ -5,7 +5,7 @@
 // partition), Flatcar's OEM config and Ignition's cache. The scrubbed copies are checked
 // by their real consumers: cloud-init's schema and Python, ignition-validate.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -340,8 +340,10 @@ test('a scrubbed node: phases without secrets still run; kubeadm and a reset say
   assert.is(reset.code, 0, reset.stderr);
   assert.match(
     reset.stdout,
-    /WARN reset done, but the next `kubeseed-boot run` cannot start yet: the node bundle at \/etc\/kubeseed\/node\.yaml was scrubbed at /,
+    /WARN reset bootstrapping this machine anew also needs a fresh bundle: the node bundle at \/etc\/kubeseed\/node\.yaml was scrubbed at /,
   );
+  // The machine left the cluster; once told to bootstrap anew, it still needs a fresh bundle.
+  rmSync(join(fixture.root, 'var/lib/kubeseed/reset.json'));
 
   const calls = commands(fixture).length;
   const refused = await runAgent(fixture, ['run']);
