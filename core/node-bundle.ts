@@ -4,7 +4,7 @@
 // checks the whole document before anything acts on it, so an invalid bundle never
 // half-applies.
 import { createPublicKey } from 'node:crypto';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { ARCHES } from './arch.ts';
 import { archiveRef } from './archive-ref.ts';
 import { KubeseedError } from './errors.ts';
@@ -35,6 +35,7 @@ import {
   string,
 } from './schema.ts';
 import { readYaml, yamlProblems } from './yaml-source.ts';
+import { stringifyYaml } from './yaml-stringify.ts';
 
 export const BUNDLE_API_VERSION = 'kubeseed.dev/v1alpha1';
 export const BUNDLE_KIND = 'NodeBundle';
@@ -361,5 +362,5 @@ export function scrubBundle(bundle: NodeBundle, at: Date): NodeBundle {
 
 /** Deterministic text: the same bundle always renders to the same bytes; never an invalid bundle. */
 export function renderBundle(bundle: NodeBundle): string {
-  return stringify(validateBundle(bundle, { parseKubeadmConfig: false }), { lineWidth: 0, blockQuote: 'literal' });
+  return stringifyYaml(validateBundle(bundle, { parseKubeadmConfig: false }), { blockQuote: 'literal' });
 }

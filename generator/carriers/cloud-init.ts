@@ -2,8 +2,8 @@
 // kubeseed-boot. The bundle travels gzip+base64 inside write_files (cloud-init's
 // gz+b64 encoding), which keeps a control plane's eight PEM files small enough for EC2.
 import { gzipSync } from 'node:zlib';
-import { stringify } from 'yaml';
 import { BUNDLE_PATH } from '../../core/node-bundle.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 
 export const CLOUD_CONFIG_HEADER = '#cloud-config\n';
 export const AGENT_UNIT = 'kubeseed-boot.service';
@@ -36,5 +36,5 @@ export function renderCloudInit(input: CloudInitInput): string {
     // written the bundle); starting it here covers images where it was not enabled.
     runcmd: [['systemctl', 'start', '--no-block', AGENT_UNIT]],
   };
-  return CLOUD_CONFIG_HEADER + stringify(config, { lineWidth: 0 });
+  return CLOUD_CONFIG_HEADER + stringifyYaml(config);
 }

@@ -1,14 +1,14 @@
 // The files cloud-init's NoCloud datasource reads beside user-data, from a `cidata` seed
 // image or a Raspberry Pi boot partition: meta-data (instance identity) and
 // network-config (netplan-style version 2).
-import { stringify } from 'yaml';
 import { KubeseedError } from '../../core/errors.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 import type { NodeSpec } from '../spec/types.ts';
 
 // cloud-init runs its per-instance modules (write_files among them) again only when the
 // instance-id changes, so it must stay the same for every generate of the same node.
 export function nocloudMetaData(input: { clusterName: string; nodeName: string }): string {
-  return stringify({
+  return stringifyYaml({
     'instance-id': `kubeseed-${input.clusterName}-${input.nodeName}`,
     'local-hostname': input.nodeName,
   });
@@ -32,7 +32,7 @@ function defaultRoute(gateway: string) {
 export function networkConfig(node: NodeSpec): string {
   const network = node.network;
   if (!network) {
-    return stringify({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
+    return stringifyYaml({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
   }
   const address = node.address;
   if (address === undefined) {
@@ -50,5 +50,5 @@ export function networkConfig(node: NodeSpec): string {
       ? { nameservers: { addresses: [...network.nameservers] } }
       : {}),
   };
-  return stringify({ version: 2, ethernets: { [network.interface ?? ETHERNET_ID]: settings } });
+  return stringifyYaml({ version: 2, ethernets: { [network.interface ?? ETHERNET_ID]: settings } });
 }

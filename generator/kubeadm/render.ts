@@ -1,7 +1,7 @@
 // Renders the multi-document file one machine passes to `kubeadm init|join --config`.
-import { stringify } from 'yaml';
 import { KubeseedError, type Problem } from '../../core/errors.ts';
 import { SHA256_DIGEST } from '../../core/formats.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 import type { ClusterSpec, NodeSpec } from '../spec/types.ts';
 import { clusterConfiguration } from './cluster-configuration.ts';
 import { kubeletConfiguration, kubeProxyConfiguration } from './component-configuration.ts';
@@ -16,8 +16,8 @@ export interface KubeadmRenderInput {
 }
 
 // kubeadm reads YAML with go-yaml, where a bare yes/on/no is a bool: quote as YAML 1.1 does.
-// No line folding, so a long node-labels value stays one line.
-const YAML_OPTIONS = { version: '1.1', lineWidth: 0 } as const;
+// No line folding (stringifyYaml never folds), so a long node-labels value stays one line.
+const YAML_OPTIONS = { version: '1.1' } as const;
 
 // Values are never echoed: the token secret must not reach a log.
 function inputProblems({ token, caCertHash }: KubeadmRenderInput): Problem[] {
@@ -47,6 +47,6 @@ export function renderKubeadmConfig(input: KubeadmRenderInput): string {
   if (problems.length > 0)
     throw new KubeseedError('invalid-state', 'the bootstrap token or CA hash in state/ is malformed', problems);
   return documentsFor(input)
-    .map((document) => stringify(document, YAML_OPTIONS))
+    .map((document) => stringifyYaml(document, YAML_OPTIONS))
     .join('---\n');
 }
