@@ -2,7 +2,7 @@
 // never a mix: the data goes to a temporary file beside the target, is fsynced, renamed over
 // the target, and the directory is fsynced so that the rename itself survives a power cut
 // (rename(2) is atomic, but only durable once the directory entry is on disk).
-import { constants } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, rmSync, writeFileSync as writeFileDescriptorSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -14,11 +14,6 @@ export interface AtomicWriteOptions {
    * without Unix modes (a FAT boot partition), where the mount options decide.
    */
   mode?: number;
-  /**
-   * Leave the directory's fsync to the caller, who writes many files into it and calls
-   * syncDirectory once after the last: the renames are durable only from then on.
-   */
-  deferDirectorySync?: boolean;
 }
 
 // O_NOFOLLOW: a symlink planted at the temporary name must not redirect the write.
@@ -31,6 +26,27 @@ const TEMPORARY_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRU
  */
 export function temporaryPath(path: string): string {
   return `${path}.kubeseed-tmp`;
+}
+
+/**
+ * The first half of an atomic write, for a caller that writes many files, makes them
+ * durable together (sync-file-system.ts) and only then renames each over its target: the
+ * data in `temporaryPath(path)`, with exactly `mode`, not yet fsynced. Returns that path;
+ * if it throws, no temporary file of its making is left.
+ */
+export function writeTemporarySync(path: string, data: string | Uint8Array, mode: number): string {
+  const temporary = temporaryPath(path);
+  const descriptor = openSync(temporary, TEMPORARY_FLAGS, mode);
+  try {
+    fchmodSync(descriptor, mode);
+    writeFileDescriptorSync(descriptor, data);
+  } catch (error) {
+    closeSync(descriptor);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  closeSync(descriptor);
+  return temporary;
 }
 
 export async function syncDirectory(path: string): Promise<void> {
@@ -75,5 +91,5 @@ export async function atomicWrite(path: string, data: FileData, options: AtomicW
     await rm(temporary, { force: true });
     throw error;
   }
-  if (!options.deferDirectorySync) await syncDirectory(dirname(path));
+  await syncDirectory(dirname(path));
 }

@@ -1,0 +1,80 @@
+// generate's writer for thousands of files: every file with its content and mode, all of
+// them or none, and no temporary file left behind either way.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { OutputFile } from '../../generator/outputs.ts';
+import { writeOutputs } from '../../generator/write-outputs.ts';
+
+const test = suite<{ dir: string }>('fleet: writing many outputs');
+
+test.before.each((context) => {
+  context.dir = mkdtempSync(join(tmpdir(), 'kubeseed-fleet-write-'));
+});
+test.after.each(({ dir }) => rmSync(dir, { recursive: true, force: true }));
+
+function files(count: number, version: string): OutputFile[] {
+  return Array.from({ length: count }, (_, index) => [
+    { path: `nodes/w-${index}/user-data`, content: `#cloud-config ${version} ${index}\n`, mode: 0o600 },
+    { path: `nodes/w-${index}/meta-data`, content: Buffer.from(`${version}-${index}`), mode: 0o600 },
+  ]).flat();
+}
+
+function tree(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(prefix, entry.name);
+    return entry.isDirectory() ? tree(dir, path) : [path];
+  });
+}
+
+test('writes every file with its content and mode, whatever the umask; directories 0700', async ({ dir }) => {
+  const previous = process.umask(0o077);
+  try {
+    await writeOutputs(dir, [...files(300, 'v1'), { path: 'nodes.json', content: '{}\n', mode: 0o644 }]);
+  } finally {
+    process.umask(previous);
+  }
+  assert.is(tree(dir).length, 601);
+  assert.is(readFileSync(join(dir, 'nodes/w-299/user-data'), 'utf8'), '#cloud-config v1 299\n');
+  assert.is(readFileSync(join(dir, 'nodes/w-7/meta-data'), 'utf8'), 'v1-7');
+  assert.is(statSync(join(dir, 'nodes/w-7/meta-data')).mode & 0o777, 0o600);
+  assert.is(statSync(join(dir, 'nodes.json')).mode & 0o777, 0o644);
+  assert.is(statSync(join(dir, 'nodes/w-7')).mode & 0o777, 0o700);
+  assert.not.ok(tree(dir).some((path) => path.includes('kubeseed-tmp')));
+});
+
+test('a file that cannot be written leaves every earlier output as it was and no temporary file', async ({ dir }) => {
+  await writeOutputs(dir, files(50, 'old'));
+  // A directory where one temporary file must go: writing it fails half way through the set.
+  mkdirSync(join(dir, 'nodes/w-30/user-data.kubeseed-tmp'));
+  const error = await writeOutputs(dir, files(50, 'new')).catch((caught: Error) => caught);
+  assert.instance(error, Error);
+  rmSync(join(dir, 'nodes/w-30/user-data.kubeseed-tmp'), { recursive: true });
+  assert.is(tree(dir).length, 100);
+  for (const path of tree(dir)) assert.match(readFileSync(join(dir, path), 'utf8'), /old/, path);
+});
+
+test('without `sync -f` on PATH (macOS, a minimal image) every file is still written', async ({ dir }) => {
+  const path = process.env.PATH;
+  const empty = join(dir, 'empty-path');
+  mkdirSync(empty);
+  process.env.PATH = empty;
+  try {
+    await writeOutputs(join(dir, 'out'), files(20, 'v1'));
+  } finally {
+    process.env.PATH = path;
+  }
+  assert.is(tree(join(dir, 'out')).length, 40);
+});
+
+test('writing over earlier outputs replaces them; files it does not write stay', async ({ dir }) => {
+  await writeOutputs(dir, files(10, 'v1'));
+  writeFileSync(join(dir, 'nodes/w-3/seed.iso'), 'made by kubeseed media seed');
+  await writeOutputs(dir, files(10, 'v2'));
+  assert.is(readFileSync(join(dir, 'nodes/w-3/user-data'), 'utf8'), '#cloud-config v2 3\n');
+  assert.is(readFileSync(join(dir, 'nodes/w-3/seed.iso'), 'utf8'), 'made by kubeseed media seed');
+});
+
+test.run();
