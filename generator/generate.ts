@@ -13,7 +13,7 @@ import { caExpiryWarning } from './day-two/ca-expiry-warning.ts';
 import { planNodeTokens } from './day-two/node-token-plan.ts';
 import { expiredTokenWarnings } from './day-two/token-expiry-warnings.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
-import { type NodeReport, renderOutputs } from './outputs.ts';
+import { type NodeReport, type OutputLayout, renderOutputs } from './outputs.ts';
 import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
 import { type NodeTokenRecord, readNodeTokens, renderNodeTokens, writeNodeTokens } from './state/node-tokens.ts';
@@ -24,6 +24,7 @@ export interface GenerateOptions {
   outDir: string;
   stateDir?: string;
   platform?: Platform;
+  layout?: OutputLayout;
   podNetwork: PodNetworkTemplate;
   now: Date;
   /** Nodes to give a new token even though they were generated before. */
@@ -60,6 +61,7 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
     agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
     ...(options.platform ? { platform: options.platform } : {}),
     nodeTokens: plan.record.nodes,
+    ...(options.layout ? { layout: options.layout } : {}),
   });
   if (plan.added.length > 0) {
     const api = await connectToCluster(spec, state, options.now);

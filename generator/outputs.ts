@@ -54,7 +54,21 @@ export interface RenderContext {
   platform?: Platform;
   /** Per node, the token its bundle carries; a node absent here carries the initial token. */
   nodeTokens?: Readonly<Record<string, NodeToken>>;
+  /**
+   * 'files' (the default): every node's files under nodes/NAME/. 'json': none; each node's
+   * carrier files are in its nodes.json entry instead, for tools that read one document.
+   */
+  layout?: OutputLayout;
 }
+
+export const OUTPUT_LAYOUTS = ['files', 'json'] as const;
+export type OutputLayout = (typeof OUTPUT_LAYOUTS)[number];
+
+/**
+ * A node's carrier files by name (user-data or config.ign, meta-data, network-config) as
+ * nodes.json holds them in the json layout: text, or base64 where the file is gzipped.
+ */
+export type NodeContent = Record<string, string>;
 
 interface CarrierOutput {
   /** The file the machine reads first, by name under nodes/<name>/. */
@@ -123,7 +137,11 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
     { path: report.files.userData, content: encoding === 'gzip' ? zipped : main.content, mode: SECRET_MODE },
     ...Object.entries(extras).map(([name, content]) => ({ path: `${base}/${name}`, content, mode: SECRET_MODE })),
   ];
-  return { report, files, misfit: chosen?.fits === 'no' };
+  const content: NodeContent = {
+    [main.name]: encoding === 'gzip' ? zipped.toString('base64') : main.content,
+    ...extras,
+  };
+  return { report, files, content, misfit: chosen?.fits === 'no' };
 }
 
 function sizeProblem(report: NodeReport, platform: Platform): Problem {
@@ -135,6 +153,7 @@ function sizeProblem(report: NodeReport, platform: Platform): Problem {
 
 export function renderOutputs(context: RenderContext): Outputs {
   const { spec, state, platform } = context;
+  const json = context.layout === 'json';
   const caHash = caCertHash(state.pki.ca.cert);
   const rendered = spec.nodes.map((node) => renderNode(context, node, caHash));
   const misfits = rendered.filter((node) => node.misfit);
@@ -160,14 +179,23 @@ export function renderOutputs(context: RenderContext): Outputs {
     controlPlaneEndpoint: formatEndpoint(spec.controlPlaneEndpoint),
     adminKubeconfig: ADMIN_KUBECONFIG,
     ...(platform ? { platform: platform.name } : {}),
-    nodes: Object.fromEntries(nodes.map(({ name, ...rest }) => [name, rest])),
+    ...(json ? { layout: 'json' } : {}),
+    nodes: Object.fromEntries(
+      rendered.map(({ report: { name, ...rest }, content }) => {
+        if (!json) return [name, rest];
+        // No files under nodes/ in this layout: their content instead of their paths.
+        const { files: _paths, ...entry } = rest;
+        return [name, { ...entry, content }];
+      }),
+    ),
   };
   return {
     nodes,
     files: [
-      ...rendered.flatMap((node) => node.files),
+      ...(json ? [] : rendered.flatMap((node) => node.files)),
       { path: ADMIN_KUBECONFIG, content: admin, mode: SECRET_MODE },
-      { path: NODES_JSON, content: `${JSON.stringify(nodesJson, null, 2)}\n`, mode: PUBLIC_MODE },
+      // The json layout's nodes.json holds the bundles, with their token and keys.
+      { path: NODES_JSON, content: `${JSON.stringify(nodesJson, null, 2)}\n`, mode: json ? SECRET_MODE : PUBLIC_MODE },
     ],
   };
 }

@@ -22,6 +22,50 @@ function fitLabel(node: NodeReport, platform: string): string {
   return fit === 'plain' ? 'yes' : fit === 'gzip' ? 'gzip' : 'NO';
 }
 
+// Above this many nodes the summary shows totals; the full table is in nodes.json.
+const MAX_NODE_ROWS = 50;
+
+function nodeRows(nodes: readonly NodeReport[]): string[][] {
+  return [
+    ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'USER-DATA', 'GZIP', 'AWS 16K'],
+    ...nodes.map((node) => [
+      node.name,
+      node.role,
+      node.bootstrap === 'init' ? 'kubeadm init' : 'kubeadm join',
+      node.arch,
+      node.carrier,
+      `${node.userData.bytes} B${node.userData.encoding === 'gzip' ? ' (written gzipped)' : ''}`,
+      `${node.userData.gzipBytes} B`,
+      fitLabel(node, 'aws'),
+    ]),
+  ];
+}
+
+/** One row per role and carrier: how many nodes, their largest user-data, how many miss AWS's limit. */
+function totalRows(nodes: readonly NodeReport[]): string[][] {
+  const groups = new Map<string, NodeReport[]>();
+  for (const node of nodes) {
+    const key = `${node.role} ${node.carrier}`;
+    const group = groups.get(key);
+    if (group) group.push(node);
+    else groups.set(key, [node]);
+  }
+  return [
+    ['ROLE', 'CARRIER', 'NODES', 'LARGEST USER-DATA', 'LARGEST GZIP', 'AWS 16K'],
+    ...[...groups.values()].map((group) => {
+      const misfits = group.filter((node) => fitLabel(node, 'aws') === 'NO').length;
+      return [
+        group[0]!.role,
+        group[0]!.carrier,
+        String(group.length),
+        `${Math.max(...group.map((node) => node.userData.bytes))} B`,
+        `${Math.max(...group.map((node) => node.userData.gzipBytes))} B`,
+        misfits === 0 ? 'all fit' : `${misfits} do NOT fit`,
+      ];
+    }),
+  ];
+}
+
 function describeTtl(seconds: number): string {
   if (seconds === 0) return 'never expires (tokens.ttl: 0): delete it once every node has joined';
   const hours = seconds / 3600;
@@ -35,24 +79,13 @@ export function renderSummary(
   stateDir: string,
   createdState: boolean,
 ): string {
-  const rows = [
-    ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'USER-DATA', 'GZIP', 'AWS 16K'],
-    ...nodes.map((node) => [
-      node.name,
-      node.role,
-      node.bootstrap === 'init' ? 'kubeadm init' : 'kubeadm join',
-      node.arch,
-      node.carrier,
-      `${node.userData.bytes} B${node.userData.encoding === 'gzip' ? ' (written gzipped)' : ''}`,
-      `${node.userData.gzipBytes} B`,
-      fitLabel(node, 'aws'),
-    ]),
-  ];
+  const many = nodes.length > MAX_NODE_ROWS;
   const controlPlanes = spec.nodes.filter((node) => node.role === 'control-plane').length;
   const lines = [
     `Cluster "${spec.name}" (Kubernetes ${spec.kubernetesVersion}, API at https://${formatEndpoint(spec.controlPlaneEndpoint)})`,
     '',
-    table(rows),
+    table(many ? totalRows(nodes) : nodeRows(nodes)),
+    ...(many ? [`${nodes.length} nodes: each one's row is in ${join(outDir, NODES_JSON)}.`] : []),
     '',
     `State ${createdState ? 'created' : 'reused'}: ${stateDir}`,
     '  It holds the cluster CAs, the service-account key and the bootstrap token. Back it up and keep it private;',
@@ -61,7 +94,9 @@ export function renderSummary(
     'Next steps:',
     '  1. Give each machine its carrier file as its user data: user-data (cloud-init) or config.ign (Ignition);',
     '     for local VMs, bare metal and Raspberry Pis, `kubeseed media seed|pi --node NAME` writes it to a seed image or SD card:',
-    ...nodes.map((node) => `       ${node.name}: ${join(outDir, node.files.userData)}`),
+    ...(many
+      ? [`       NAME: ${join(outDir, 'nodes', 'NAME', 'user-data')} (config.ign for Ignition nodes)`]
+      : nodes.map((node) => `       ${node.name}: ${join(outDir, node.files.userData)}`)),
     `     ${join(outDir, NODES_JSON)} lists every file and its size per platform (Terraform: jsondecode(file(...))).`,
     '  2. Boot the machines in any order. The init node forms the cluster; the others wait for the API and join.',
     `     The bootstrap token ${describeTtl(spec.tokens.ttlSeconds)}.`,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { KubeseedError } from '../../core/errors.ts';
 import { findPlatform, PLATFORMS } from '../carriers/size-budgets.ts';
 import { generate } from '../generate.ts';
+import { OUTPUT_LAYOUTS, type OutputLayout } from '../outputs.ts';
 import { podNetworkTemplate } from '../pod-network-template.ts';
 import { renderSummary } from '../summary.ts';
 import type { CliIo } from './io.ts';
@@ -15,6 +16,7 @@ interface Options {
   state?: string;
   platform?: string;
   freshToken: string[];
+  outputFormat: string;
 }
 
 export function define(command: Command, io: CliIo): void {
@@ -32,7 +34,18 @@ export function define(command: Command, io: CliIo): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--output-format <layout>',
+      "files: each node's files under OUT/nodes/NAME/; json: all of them inside OUT/nodes.json (Terraform, Ansible)",
+      'files',
+    )
     .action(async (options: Options) => {
+      if (!(OUTPUT_LAYOUTS as readonly string[]).includes(options.outputFormat)) {
+        throw new KubeseedError(
+          'usage',
+          `--output-format ${options.outputFormat} is unknown; expected one of: ${OUTPUT_LAYOUTS.join(', ')}`,
+        );
+      }
       const platform = options.platform === undefined ? undefined : findPlatform(options.platform);
       if (options.platform !== undefined && !platform) {
         throw new KubeseedError(
@@ -45,6 +58,7 @@ export function define(command: Command, io: CliIo): void {
         outDir: options.out,
         ...(options.state === undefined ? {} : { stateDir: options.state }),
         ...(platform ? { platform } : {}),
+        layout: options.outputFormat as OutputLayout,
         podNetwork: podNetworkTemplate(spec.podNetwork),
         now: new Date(),
         freshTokens: options.freshToken,

@@ -1,11 +1,13 @@
 // What the media commands take from `kubeseed generate`'s output directory: the node's
 // entry in nodes.json and its three NoCloud files (nodes/NAME/{user-data,meta-data,
-// network-config}). Media are built from those files as written, never re-rendered, so a
+// network-config}), or those three from the node's nodes.json entry where generate wrote
+// the json layout. Media are built from those files as written, never re-rendered, so a
 // seed or card always matches what generate reported.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../../core/arch.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import type { NodeContent } from '../outputs.ts';
 import type { Carrier } from '../spec/types.ts';
 
 export const NOCLOUD_FILES = ['user-data', 'meta-data', 'network-config'] as const;
@@ -28,7 +30,9 @@ async function readOutput(outDir: string, path: string, hint: string): Promise<B
 export async function loadNodeOutputs(outDir: string, nodeName: string): Promise<NodeOutputs> {
   const regenerate = `run kubeseed generate -o ${outDir} (or pass --from with the directory generate wrote)`;
   const text = (await readOutput(outDir, 'nodes.json', regenerate)).toString('utf8');
-  let report: { nodes?: Record<string, { arch: Arch; carrier: Carrier }> };
+  let report: {
+    nodes?: Record<string, { arch: Arch; carrier: Carrier; userData?: { encoding?: string }; content?: NodeContent }>;
+  };
   try {
     report = JSON.parse(text) as typeof report;
   } catch (error) {
@@ -52,6 +56,21 @@ export async function loadNodeOutputs(outDir: string, nodeName: string): Promise
     );
   }
   const files = {} as Record<NocloudFile, Buffer>;
-  for (const file of NOCLOUD_FILES) files[file] = await readOutput(outDir, `nodes/${nodeName}/${file}`, regenerate);
+  for (const file of NOCLOUD_FILES) {
+    if (!node.content) {
+      files[file] = await readOutput(outDir, `nodes/${nodeName}/${file}`, regenerate);
+      continue;
+    }
+    // The json layout (generate --output-format json): the files are in the node's entry.
+    const text = node.content[file];
+    if (typeof text !== 'string') {
+      throw new KubeseedError(
+        'invalid-input',
+        `${join(outDir, 'nodes.json')}: nodes.${nodeName}.content has no ${file}; ${regenerate}`,
+      );
+    }
+    const gzipped = file === 'user-data' && node.userData?.encoding === 'gzip';
+    files[file] = gzipped ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  }
   return { name: nodeName, arch: node.arch, files };
 }

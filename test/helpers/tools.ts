@@ -15,6 +15,7 @@ export const IGNITION = '/usr/lib/dracut/modules.d/30ignition/ignition';
 /** Tool (a name looked up on PATH and the sbin directories, or an absolute path) → Debian package. */
 export const TOOLS = {
   openssl: 'openssl',
+  jq: 'jq',
   'cloud-init': 'cloud-init',
   python3: 'python3',
   'systemd-analyze': 'systemd',
