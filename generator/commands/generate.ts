@@ -16,7 +16,7 @@ interface Options {
   state?: string;
   platform?: string;
   freshToken: string[];
-  outputFormat: string;
+  layout: string;
 }
 
 export function define(command: Command, io: CliIo): void {
@@ -35,15 +35,15 @@ export function define(command: Command, io: CliIo): void {
       [] as string[],
     )
     .option(
-      '--output-format <layout>',
+      '--layout <kind>',
       "files: each node's files under OUT/nodes/NAME/; json: all of them inside OUT/nodes.json (Terraform, Ansible)",
       'files',
     )
     .action(async (options: Options) => {
-      if (!(OUTPUT_LAYOUTS as readonly string[]).includes(options.outputFormat)) {
+      if (!(OUTPUT_LAYOUTS as readonly string[]).includes(options.layout)) {
         throw new KubeseedError(
           'usage',
-          `--output-format ${options.outputFormat} is unknown; expected one of: ${OUTPUT_LAYOUTS.join(', ')}`,
+          `--layout ${options.layout} is unknown; expected one of: ${OUTPUT_LAYOUTS.join(', ')}`,
         );
       }
       const platform = options.platform === undefined ? undefined : findPlatform(options.platform);
@@ -58,7 +58,7 @@ export function define(command: Command, io: CliIo): void {
         outDir: options.out,
         ...(options.state === undefined ? {} : { stateDir: options.state }),
         ...(platform ? { platform } : {}),
-        layout: options.outputFormat as OutputLayout,
+        layout: options.layout as OutputLayout,
         podNetwork: podNetworkTemplate(spec.podNetwork),
         now: new Date(),
         freshTokens: options.freshToken,

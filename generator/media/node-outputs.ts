@@ -61,7 +61,7 @@ export async function loadNodeOutputs(outDir: string, nodeName: string): Promise
       files[file] = await readOutput(outDir, `nodes/${nodeName}/${file}`, regenerate);
       continue;
     }
-    // The json layout (generate --output-format json): the files are in the node's entry.
+    // The json layout (generate --layout json): the files are in the node's entry.
     const text = node.content[file];
     if (typeof text !== 'string') {
       throw new KubeseedError(

@@ -1,4 +1,4 @@
-// generate --output-format json: one nodes.json holding every node's carrier files, read by
+// generate --layout json: one nodes.json holding every node's carrier files, read by
 // a real JSON consumer (jq) and checked by cloud-init; the same bytes the per-node files
 // layout writes for the same state; media built from either layout alike; and a summary
 // of totals, not one row per node, for a fleet.
@@ -40,7 +40,7 @@ interface Context {
   stdout: string;
 }
 
-const test = suite<Context>('fleet: generate --output-format json');
+const test = suite<Context>('fleet: generate --layout json');
 const withTools = needing(test, { tools: ['jq', 'cloud-init'] });
 
 test.before(async (context) => {
@@ -52,7 +52,7 @@ test.before(async (context) => {
   writeFileSync(spec, SPEC);
   const files = await runCli(['generate', '-f', spec, '-o', context.files, '--state', state]);
   assert.is(files.code, 0, files.stderr);
-  const json = await runCli(['generate', '-f', spec, '-o', context.json, '--state', state, '--output-format', 'json']);
+  const json = await runCli(['generate', '-f', spec, '-o', context.json, '--state', state, '--layout', 'json']);
   assert.is(json.code, 0, json.stderr);
   context.stdout = json.stdout;
 });
@@ -114,9 +114,9 @@ test('above 50 nodes the summary shows totals per role and carrier, not a row pe
 
 test('an unknown layout is a usage error, and nothing is written', async ({ dir }) => {
   const out = join(dir, 'never');
-  const result = await runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', out, '--output-format', 'xml']);
+  const result = await runCli(['generate', '-f', join(dir, 'cluster.yaml'), '-o', out, '--layout', 'xml']);
   assert.is(result.code, 2);
-  assert.match(result.stderr, /--output-format xml is unknown; expected one of: files, json/);
+  assert.match(result.stderr, /--layout xml is unknown; expected one of: files, json/);
   assert.not.ok(existsSync(out));
 });
 
