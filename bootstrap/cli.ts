@@ -59,9 +59,10 @@ async function scrubAgain(host: Host, logger: Logger, bundlePath: string): Promi
 }
 
 function program(host: Host, logger: Logger, argv: readonly string[]): Command {
+  const commandLine = ['kubeseed-boot', ...argv].join(' ');
   /** The commands that change the machine take the agent lock first (agent-lock.ts): one at a time. */
   const locked = async (work: () => Promise<void>): Promise<void> => {
-    const release = await holdAgentLock(host, ['kubeseed-boot', ...argv].join(' '));
+    const release = await holdAgentLock(host, commandLine);
     try {
       await work();
     } finally {
@@ -148,7 +149,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
     )
     .addArgument(new Argument('[action]', 'renew: what the monthly timer runs').choices(['renew']))
     .action(async (action?: string) => {
-      if (action === 'renew') await certsRenew(host, logger);
+      if (action === 'renew') await certsRenew(host, logger, commandLine);
       else await certsTable(host);
     });
 
@@ -157,7 +158,7 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
     .description('control planes: `etcd snapshot` saves an etcd snapshot now (the timer does every 12 h)')
     .addArgument(new Argument('<action>', 'snapshot').choices(['snapshot']))
     .action(async () => {
-      await etcdSnapshot(host, logger);
+      await etcdSnapshot(host, logger, commandLine);
     });
 
   root

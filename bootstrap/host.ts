@@ -72,7 +72,7 @@ export interface Host {
 
   now(): Date;
   sleep(ms: number): Promise<void>;
-  /** Base delay of retry backoff and of the API server probe cadence: 1 s on a machine, a few ms in tests. */
+  /** Base delay of retry backoff, of the API server probe cadence and of the maintenance commands' wait for the agent lock: 1 s on a machine, a few ms in tests. */
   readonly retryBaseDelayMs: number;
 
   print(stream: 'stdout' | 'stderr', text: string): void;

@@ -1,6 +1,10 @@
 // The systemd timers of a control plane: certificate renewal monthly (Persistent, so a
 // machine that was off runs it at the next boot) and etcd snapshots every few hours.
-// Each service runs one kubeseed-boot command; its output goes to the journal.
+// Each service runs one kubeseed-boot command; its output goes to the journal. The
+// command waits for the agent lock (agent-lock.ts). At boot it starts only once the
+// agent's own unit has started its process (Type=exec), so a Persistent timer due at boot
+// lets `run` take the lock first and waits for it, instead of taking it itself and making
+// kubeseed-boot.service fail with "busy".
 import type { MaintenanceConfig } from './config.ts';
 
 export const CERT_RENEWAL_TIMER = 'kubeseed-cert-renewal.timer';
@@ -10,7 +14,7 @@ function service(agent: string, description: string, command: string): string {
   return `# Written by kubeseed-boot; \`kubeseed-boot reset\` removes it.
 [Unit]
 Description=${description}
-After=kubelet.service containerd.service
+After=kubelet.service containerd.service kubeseed-boot.service
 
 [Service]
 Type=oneshot

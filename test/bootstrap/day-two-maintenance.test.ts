@@ -1,7 +1,8 @@
 // Control-plane maintenance on the machine: the certificate-renewal and etcd-snapshot
 // timers (checked by systemd-analyze), their commands against stand-in kubeadm and crictl
-// for certificates that expire in 10 and in 200 days, the snapshot rotation, and
-// `reset` leaving the cluster for good.
+// for certificates that expire in 10 and in 200 days, the snapshot rotation,
+// `reset` leaving the cluster for good, and the timers' commands waiting for the agent
+// lock and skipping a node that is not bootstrapped or has left.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,21 @@ import {
   AGENT_TOOLS,
   cleanup,
   commands,
+  control,
   exists,
   type Fixture,
   file,
+  isHanging,
+  killGroup,
   makeBundle,
   makeFixture,
   mode,
+  type RunningAgent,
+  resumePaused,
   runAgent,
+  startAgent,
+  waitFor,
+  waitForOutput,
 } from './helpers.ts';
 
 const test = needing(suite('day-two: control-plane maintenance (stand-in kubeadm, crictl, systemctl)'), {
@@ -62,6 +71,9 @@ test('the timer units pass systemd-analyze verify; renewal slots differ between 
     const result = spawnSync('systemd-analyze', ['verify', ...paths], { encoding: 'utf8' });
     assert.is(`${result.stdout}${result.stderr}`, '');
     assert.is(result.status, 0);
+    // A timer due at boot starts its command after the agent's unit, which then holds the lock first.
+    for (const name of ['kubeseed-cert-renewal.service', 'kubeseed-etcd-snapshot.service'])
+      assert.match(units[name]!, /^After=.*\bkubeseed-boot\.service\b/m);
     assert.match(units['kubeseed-cert-renewal.timer']!, /^OnCalendar=\*-\*-15 03:30:00$/m);
     assert.match(units['kubeseed-cert-renewal.timer']!, /^Persistent=true$/m);
     assert.match(units['kubeseed-etcd-snapshot.timer']!, /^OnUnitActiveSec=12h$/m);
@@ -282,6 +294,146 @@ test('reset leaves the cluster for good: timers disabled, CNI configuration and 
   );
   const misuse = await runAgent(plain, ['status', '--iptables']);
   assert.is(misuse.code, 2);
+});
+
+const LOCK_DEADLINE_MS = 60_000;
+/** The waiting command's base delay: its bounded wait (900 base delays) is then 90 s, not 4.5 s. */
+const PATIENT = { KUBESEED_BOOT_RETRY_BASE_MS: '100' };
+
+async function whileHeld(holder: RunningAgent, fixture: Fixture, what: string): Promise<void> {
+  assert.ok(
+    await waitFor(() => isHanging(fixture), LOCK_DEADLINE_MS, 20),
+    `${what} never reached stand-in kubeadm; it printed:\n${holder.output()}`,
+  );
+}
+
+test('the snapshot timer fires during a certificate renewal: `etcd snapshot` waits for the lock, then runs once the renewal has finished (stand-in kubeadm, crictl)', async () => {
+  const fixture = await bootstrappedControlPlane();
+  expiresIn(fixture, 10);
+  control(fixture, 'kubeadm', ['pause 1 renew']);
+  const holder = startAgent(fixture, ['certs', 'renew']);
+  const agents = [holder];
+  try {
+    await whileHeld(holder, fixture, 'certs renew');
+    const waiter = startAgent(fixture, ['etcd', 'snapshot'], PATIENT);
+    agents.push(waiter);
+    await waitForOutput(
+      waiter,
+      new RegExp(
+        `INFO etcd waiting up to 90 s for pid ${holder.child.pid} \\(\`kubeseed-boot certs renew\`, since \\S+\\) to finish before the etcd snapshot`,
+      ),
+      LOCK_DEADLINE_MS,
+    );
+    assert.not.ok(
+      commands(fixture).some((call) => call.includes(' exec ')),
+      'no snapshot while the renewal holds the lock',
+    );
+    assert.is(waiter.child.exitCode, null, 'the snapshot is still waiting');
+    resumePaused(fixture);
+    const renewed = await holder.done;
+    assert.is(renewed.code, 0, renewed.stderr);
+    const snapshot = await waiter.done;
+    assert.is(snapshot.code, 0, snapshot.stderr);
+    assert.match(snapshot.stdout, /INFO etcd the other kubeseed-boot has finished; going on with the etcd snapshot/);
+    const calls = commands(fixture);
+    const exec = calls.findIndex((call) => / exec etcd-\S+ etcdctl /.test(call));
+    assert.ok(
+      exec > calls.lastIndexOf('kubeadm certs check-expiration -o json'),
+      `the snapshot came after the renewal's last check:\n${calls.join('\n')}`,
+    );
+    const status = await runAgent(fixture, ['status']);
+    assert.match(status.stdout, /^certificate check: renewed at /m);
+    assert.match(status.stdout, /^etcd snapshot: saved at /m);
+  } finally {
+    for (const agent of agents) killGroup(agent.child);
+    await Promise.all(agents.map((agent) => agent.done));
+  }
+});
+
+test('the renewal timer fires during `reset`: `certs renew` waits, then skips the node that left, exits 0 and writes no record', async () => {
+  const fixture = await bootstrappedControlPlane();
+  expiresIn(fixture, 10);
+  control(fixture, 'kubeadm', ['pause 1 reset']);
+  const holder = startAgent(fixture, ['reset']);
+  const agents = [holder];
+  try {
+    await whileHeld(holder, fixture, 'reset');
+    const waiter = startAgent(fixture, ['certs', 'renew'], PATIENT);
+    agents.push(waiter);
+    await waitForOutput(
+      waiter,
+      new RegExp(`waiting up to 90 s for pid ${holder.child.pid} \\(\`kubeseed-boot reset\`, since `),
+      LOCK_DEADLINE_MS,
+    );
+    resumePaused(fixture);
+    const reset = await holder.done;
+    assert.is(reset.code, 0, reset.stderr);
+    const skipped = await waiter.done;
+    assert.is(skipped.code, 0, skipped.stderr);
+    assert.match(
+      skipped.stdout,
+      /INFO certs certificate check skipped: this machine left the cluster \(`kubeseed-boot reset`, \/var\/lib\/kubeseed\/reset\.json\)/,
+    );
+    assert.not.ok(
+      commands(fixture).some((call) => call.startsWith('kubeadm certs')),
+      commands(fixture).join('\n'),
+    );
+    assert.not.ok(
+      exists(fixture, '/var/lib/kubeseed/maintenance.json'),
+      'the skip wrote no record after reset removed it',
+    );
+  } finally {
+    for (const agent of agents) killGroup(agent.child);
+    await Promise.all(agents.map((agent) => agent.done));
+  }
+  const snapshot = await runAgent(fixture, ['etcd', 'snapshot']);
+  assert.is(snapshot.code, 0, snapshot.stderr);
+  assert.match(snapshot.stdout, /INFO etcd etcd snapshot skipped: this machine left the cluster/);
+  assert.not.match(snapshot.stdout, /waiting/);
+});
+
+test("a control plane whose finish is not done: the timers' commands skip it and exit 0", async () => {
+  const fixture = makeFixture(makeBundle('init'));
+  const result = await runAgent(fixture, ['run', '--skip-phases', 'finish']);
+  assert.is(result.code, 0, result.stderr);
+  assert.ok(exists(fixture, '/etc/systemd/system/kubeseed-cert-renewal.timer'), 'the timers are installed');
+  const before = commands(fixture).length;
+  for (const [args, line] of [
+    [['certs', 'renew'], 'INFO certs certificate check skipped'],
+    [['etcd', 'snapshot'], 'INFO etcd etcd snapshot skipped'],
+  ] as const) {
+    const skipped = await runAgent(fixture, [...args]);
+    assert.is(skipped.code, 0, skipped.stderr);
+    assert.match(
+      skipped.stdout,
+      `${line}: this node is not bootstrapped yet (\`kubeseed-boot status\` shows how far it is)`,
+    );
+  }
+  assert.is(commands(fixture).length, before, 'no kubeadm, no crictl');
+});
+
+test('a holder that stays past the bounded wait: `etcd snapshot` gives up naming it and exits 1', async () => {
+  const fixture = await bootstrappedControlPlane();
+  expiresIn(fixture, 10);
+  control(fixture, 'kubeadm', ['pause 1 renew']);
+  const holder = startAgent(fixture, ['certs', 'renew']);
+  try {
+    await whileHeld(holder, fixture, 'certs renew');
+    // The fixture's base delay of 5 ms: a wait of 900 × 5 ms.
+    const waiter = await runAgent(fixture, ['etcd', 'snapshot']);
+    assert.is(waiter.code, 1);
+    assert.match(waiter.stdout, /INFO etcd waiting up to 5 s for pid /);
+    assert.match(
+      waiter.stderr,
+      `error: another kubeseed-boot still holds this machine after 5 s: pid ${holder.child.pid} (\`kubeseed-boot certs renew\`, since `,
+    );
+    assert.match(waiter.stderr, 'The etcd snapshot did not run; its timer tries again at the next slot');
+    assert.not.ok(commands(fixture).some((call) => call.includes(' exec ')));
+    assert.is(holder.child.exitCode, null, 'the renewal was left alone');
+  } finally {
+    killGroup(holder.child);
+    await holder.done;
+  }
 });
 
 test.run();

@@ -449,6 +449,14 @@ export function isHanging(fixture: Fixture): boolean {
   return existsSync(dir) && readdirSync(dir).some((name) => existsSync(join(dir, name, 'hanging')));
 }
 
+/** Lets every stand-in told to `pause` go on with its work. */
+export function resumePaused(fixture: Fixture): void {
+  const dir = join(fixture.log, 'calls');
+  for (const name of readdirSync(dir)) {
+    if (existsSync(join(dir, name, 'hanging'))) writeFileSync(join(dir, name, 'resume'), '');
+  }
+}
+
 export function file(fixture: Fixture, path: string): string {
   return readFileSync(join(fixture.root, path), 'utf8');
 }

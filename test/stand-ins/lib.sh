@@ -5,6 +5,8 @@
 #   fail        exit 1, stderr from control/NAME.stderr if present
 #   hang        touch the call's `hanging` marker and sleep (the test kills the agent)
 #   hang-after  do the work, then hang (a crash after the tool finished)
+#   pause       touch the call's `hanging` marker, wait until the test creates `resume` beside
+#               it, then do the work (a slow tool that finishes)
 #   fail-after  do the work, then exit 1 as above (a failure late in the tool's run)
 #   other       left in $STANDIN_ACTION for the stand-in itself (kubeadm's not-ready failures)
 # Paths in arguments are the machine's; they live under $KUBESEED_BOOT_ROOT.
@@ -58,6 +60,7 @@ standin_begin() {
   case "$STANDIN_ACTION" in
     fail) standin_fail ;;
     hang) standin_hang ;;
+    pause) standin_pause ;;
   esac
 }
 
@@ -70,6 +73,16 @@ standin_fail() {
 standin_hang() {
   : >"$CALL_DIR/hanging"
   exec sleep 600
+}
+
+standin_pause() {
+  : >"$CALL_DIR/hanging"
+  local tries=0
+  while [ ! -e "$CALL_DIR/resume" ] && [ "$tries" -lt 6000 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  rm -f "$CALL_DIR/hanging"
 }
 
 # Called by a stand-in once its work is done.
