@@ -31,7 +31,10 @@ async function boot(): Promise<Record<'init' | 'worker', GuestResults>> {
         volatile: true,
         seed: cluster.seedDir(node.name),
         out,
-        binds: role === 'init' ? {} : { [cluster.apiserverDir(node.name)]: '/etc/kubeseed-e2e/apiserver' },
+        binds:
+          role === 'init'
+            ? { [await work.resultDir('start-cert-renewal')]: '/etc/kubeseed-e2e/start-cert-renewal' }
+            : { [cluster.apiserverDir(node.name)]: '/etc/kubeseed-e2e/apiserver' },
         timeoutMs: NSPAWN_BOOT_LIMIT_MS,
       });
       return collectedResults(`day-two timers: ${node.name}`, out, await machine.finished);
