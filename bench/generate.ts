@@ -27,6 +27,7 @@ function clusterSpec(algorithm: KeyAlgorithm): string {
     'controlPlaneEndpoint: 10.0.0.10:6443',
     'networking: {podSubnet: 10.244.0.0/16}',
     `pki: {algorithm: ${algorithm}}`,
+    'machineImage: prepared',
     'nodes:',
     ...controlPlanes,
     ...workers,

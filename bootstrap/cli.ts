@@ -1,7 +1,7 @@
 // The kubeseed-boot command line. Every command walks the same phase list; output goes
 // through the Host, so tests run the CLI in-process as well as in a child process.
 import { Argument, Command, InvalidArgumentError } from 'commander';
-import { runCommandLine } from '../core/command-line.ts';
+import { EXIT_FAILURE, runCommandLine } from '../core/command-line.ts';
 import { formatError, KubeseedError } from '../core/errors.ts';
 import { BUNDLE_PATH, type NodeBundle, parseBundle } from '../core/node-bundle.ts';
 import { holdAgentLock } from './agent-lock.ts';
@@ -170,7 +170,18 @@ function program(host: Host, logger: Logger, argv: readonly string[]): Command {
   return root;
 }
 
-/** Runs one invocation; returns the exit code (0 success, 1 failure, 2 usage error). */
+/**
+ * What trying again cannot fix without a person: a checksum, signature or key that does not
+ * match its pin, or a machine kubeseed cannot install on. The unit does not restart on it.
+ */
+export const EXIT_NEEDS_OPERATOR = 3;
+
+function failureCode(error: unknown): number {
+  const needsOperator = error instanceof KubeseedError && (error.code === 'integrity' || error.code === 'unsupported');
+  return needsOperator ? EXIT_NEEDS_OPERATOR : EXIT_FAILURE;
+}
+
+/** Runs one invocation; returns the exit code (0 success, 1 failure, 2 usage error, 3 needs an operator). */
 export async function runCli(argv: string[], host: Host): Promise<number> {
   const logger = new Logger(host);
   const output = {
@@ -178,7 +189,7 @@ export async function runCli(argv: string[], host: Host): Promise<number> {
     err: (text: string) => host.print('stderr', text),
   };
   try {
-    return await runCommandLine(program(host, logger, argv), argv, output, describe);
+    return await runCommandLine(program(host, logger, argv), argv, output, describe, failureCode);
   } finally {
     await logger.flush();
   }

@@ -1,5 +1,6 @@
 // containerd's configuration in the version 2 format, which containerd 1.6/1.7 read
-// (Debian bookworm ships 1.6.20) and containerd 2.x converts on load. Mirrors use the
+// (Debian bookworm ships 1.6.20) and containerd 2.x converts on load (checked with 2.1.9's
+// `config dump`). Mirrors use the
 // certs.d host directories, not the deprecated registry.mirrors table.
 import type { NodeBundle, RegistryMirror } from '../core/node-bundle.ts';
 import { CONTAINERD_CERTS_DIR, OWNED_HEADER } from './paths.ts';
@@ -23,6 +24,12 @@ export function containerdConfig(runtime: NodeBundle['runtime']): string {
     '',
     '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
     '  SystemdCgroup = true',
+    '',
+    // Debian's containerd looks for CNI plugins in /usr/lib/cni; the kubernetes-cni package and
+    // pod networks put them in /opt/cni/bin. containerd 2.x turns this into bin_dirs.
+    '[plugins."io.containerd.grpc.v1.cri".cni]',
+    '  bin_dir = "/opt/cni/bin"',
+    '  conf_dir = "/etc/cni/net.d"',
     '',
     '[plugins."io.containerd.grpc.v1.cri".registry]',
     `  config_path = ${tomlString(CONTAINERD_CERTS_DIR)}`,

@@ -40,6 +40,17 @@ export interface MachineFacts {
   memoryBytes: number;
 }
 
+/** The file is in place (written atomically) with its digests, or why the transfer failed. */
+export type DownloadResult =
+  | { ok: true; bytes: number; sha256: string; sha512: string }
+  | { ok: false; reason: string };
+
+export interface DownloadOptions {
+  mode: number;
+  /** Fails the transfer after this long without a byte: a large file may take longer as a whole. */
+  idleTimeoutMs: number;
+}
+
 /** Any HTTP status means a verified TLS handshake completed; otherwise why it failed. */
 export type HttpsProbe = { ok: true; status: number } | { ok: false; reason: string };
 
@@ -88,4 +99,10 @@ export interface Host {
   tcpConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;
   /** GET over TLS verified against `caPem` only (not the system trust store). */
   httpsGet(url: string, caPem: string, timeoutMs: number): Promise<HttpsProbe>;
+  /**
+   * GET over HTTP or HTTPS (verified against the system's and Node's trusted CAs), following
+   * redirects, streamed into `path`: what package repositories and release files are fetched with.
+   * The caller checks the digests; a transfer that fails leaves nothing at `path`.
+   */
+  download(url: string, path: string, options: DownloadOptions): Promise<DownloadResult>;
 }

@@ -15,16 +15,30 @@ import {
   rm,
   stat,
 } from 'node:fs/promises';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { connect, createServer } from 'node:net';
 import { cpus, machine, constants as osConstants, totalmem } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import * as tls from 'node:tls';
 import { atomicWrite, renameDurably } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
-import type { CommandOptions, CommandResult, FileInfo, Host, HttpsProbe, LockAttempt, MachineFacts } from './host.ts';
+import type {
+  CommandOptions,
+  CommandResult,
+  DownloadOptions,
+  DownloadResult,
+  FileInfo,
+  Host,
+  HttpsProbe,
+  LockAttempt,
+  MachineFacts,
+} from './host.ts';
 
 export const ROOT_ENV = 'KUBESEED_BOOT_ROOT';
+/** pkgs.k8s.io answers with a redirect to its CDN, GitHub release assets with one to their storage. */
+const MAX_REDIRECTS = 5;
 export const RETRY_BASE_ENV = 'KUBESEED_BOOT_RETRY_BASE_MS';
 /** How long a process that finds a lock taken waits for its holder to say who it is. */
 const LOCK_HOLDER_TIMEOUT_MS = 5_000;
@@ -310,4 +324,74 @@ export class NodeHost implements Host {
       req.end();
     });
   }
+
+  async download(url: string, path: string, options: DownloadOptions): Promise<DownloadResult> {
+    const target = this.resolvePath(path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    try {
+      const response = await get(url, options.idleTimeoutMs);
+      const sha256 = createHash('sha256');
+      const sha512 = createHash('sha512');
+      let bytes = 0;
+      const expected = response.headers['content-length'];
+      async function* hashed(): AsyncIterable<Uint8Array> {
+        for await (const chunk of response as AsyncIterable<Buffer>) {
+          sha256.update(chunk);
+          sha512.update(chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+        if (expected !== undefined && Number(expected) !== bytes)
+          throw new Error(`the connection closed after ${bytes} of ${expected} bytes`);
+      }
+      await atomicWrite(target, hashed(), { mode: options.mode });
+      return { ok: true, bytes, sha256: sha256.digest('hex'), sha512: sha512.digest('hex') };
+    } catch (error) {
+      return { ok: false, reason: `${url}: ${(error as Error).message}` };
+    }
+  }
+}
+
+/** Node's bundled CAs plus the system's (which a site's own mirror is signed by), where this Node can read them. */
+function trustedCas(): string[] | undefined {
+  const read = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  if (!read) return undefined;
+  try {
+    return [...read('bundled'), ...read('system')];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 200 response to GET `url`, after redirects; anything else is an error saying what came back. */
+function get(url: string, idleTimeoutMs: number, redirects = 0): Promise<IncomingMessage> {
+  return new Promise((resolveResponse, reject) => {
+    const target = new URL(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      return reject(new Error(`${target.protocol} URLs cannot be downloaded; use http or https`));
+    const onResponse = (response: IncomingMessage) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (status >= 300 && status < 400 && location !== undefined) {
+        response.resume();
+        if (redirects >= MAX_REDIRECTS) return reject(new Error(`more than ${MAX_REDIRECTS} redirects`));
+        return get(new URL(location, target).href, idleTimeoutMs, redirects + 1).then(resolveResponse, reject);
+      }
+      if (status !== 200) {
+        response.resume();
+        return reject(new Error(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`));
+      }
+      response.setTimeout(idleTimeoutMs, () =>
+        response.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s in the middle of the transfer`)),
+      );
+      resolveResponse(response);
+    };
+    const req: ClientRequest =
+      target.protocol === 'https:'
+        ? request(target, { agent: false, timeout: idleTimeoutMs, ca: trustedCas() }, onResponse)
+        : httpRequest(target, { agent: false, timeout: idleTimeoutMs }, onResponse);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${idleTimeoutMs / 1000} s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

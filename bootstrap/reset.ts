@@ -38,6 +38,7 @@ import {
   SYSCTL_PATH,
   SYSTEMD_UNIT_DIR,
 } from './paths.ts';
+import { RPI_SWAP_DROP_IN, ZRAM_CONFIG_PATH } from './swap.ts';
 
 const CNI_CONFIG_DIR = '/etc/cni/net.d';
 const MAINTENANCE_UNITS = Object.keys(
@@ -79,7 +80,8 @@ async function ownedPaths(host: Host): Promise<string[]> {
     KUBE_VIP_HOSTS_PATH,
     BREAK_GLASS_DIR,
   ];
-  if (await isOwned(host, CONTAINERD_CONFIG_PATH)) paths.push(CONTAINERD_CONFIG_PATH);
+  for (const path of [CONTAINERD_CONFIG_PATH, ZRAM_CONFIG_PATH, RPI_SWAP_DROP_IN])
+    if (await isOwned(host, path)) paths.push(path);
   for (const entry of (await host.list(CONTAINERD_CERTS_DIR)) ?? []) {
     const dir = `${CONTAINERD_CERTS_DIR}/${entry}`;
     if (await isOwned(host, `${dir}/hosts.toml`)) paths.push(dir);

@@ -97,6 +97,8 @@ export async function runCommandLine(
   argv: readonly string[],
   output: Output,
   describe: (error: unknown) => string,
+  /** The exit code of a failure that is not a usage error, when it is not EXIT_FAILURE. */
+  failureCode: (error: unknown) => number = () => EXIT_FAILURE,
 ): Promise<number> {
   let active = program;
   program.hook('preAction', (_program, command) => {
@@ -110,6 +112,6 @@ export async function runCommandLine(
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     const usage = error instanceof KubeseedError && error.code === 'usage';
     output.err(`error: ${describe(error)}\n${usage ? helpHint(active) : ''}`);
-    return usage ? EXIT_USAGE : EXIT_FAILURE;
+    return usage ? EXIT_USAGE : failureCode(error);
   }
 }

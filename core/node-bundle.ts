@@ -19,6 +19,7 @@ import {
   sha256Hex,
 } from './formats.ts';
 import { parseHostPort } from './host-port.ts';
+import { installSettings } from './install-settings.ts';
 import { registryMirror } from './registry-mirror.ts';
 import { expandRsaKey } from './rsa-key.ts';
 import {
@@ -179,6 +180,8 @@ export const nodeBundle = object({
       keep: integer({ min: 1, max: 1000 }),
     }).orAbsent(),
   }).orAbsent(),
+  /** Absent in bundles from before stock images: those machines were prepared. */
+  install: installSettings.default({ machineImage: 'prepared' }),
 });
 
 export type NodeBundle = Infer<typeof nodeBundle>;

@@ -50,14 +50,15 @@ export function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
 }
 
 // Images baked with images/install-agent.ts carry the templates; Flatcar and Fedora CoreOS
-// (the Ignition carrier) get only what Ignition downloads, so their bundle carries it inline.
+// (the Ignition carrier) get only what Ignition downloads, and stock images nothing of
+// kubeseed but the agent, so their bundle carries it inline.
 function podNetworkAddon(spec: ClusterSpec, node: NodeSpec, template: PodNetworkTemplate): AddonRef {
   return {
     name: template.name,
     version: template.version,
     sha256: template.sha256,
     parameters: { POD_SUBNET: spec.networking.podSubnets[0]! },
-    ...(node.carrier === 'ignition' ? { manifest: template.manifest } : {}),
+    ...(node.carrier === 'ignition' || node.machineImage === 'stock' ? { manifest: template.manifest } : {}),
   };
 }
 
@@ -114,5 +115,13 @@ export function assembleNodeBundle(
     addons: isInit ? [podNetworkAddon(spec, node, podNetwork)] : [],
     ...(kubeVip ? { kubeVip } : {}),
     ...(node.role === 'control-plane' ? { maintenance: maintenanceOf(spec, node) } : {}),
+    install:
+      node.machineImage === 'stock'
+        ? {
+            machineImage: 'stock',
+            ...(spec.packageRepository ? { packageRepository: { ...spec.packageRepository } } : {}),
+            ...(spec.releaseMirror ? { releaseMirror: spec.releaseMirror } : {}),
+          }
+        : { machineImage: 'prepared' },
   };
 }

@@ -31,6 +31,7 @@ export interface NodeReport {
   bootstrap: NodeSpec['bootstrap'];
   arch: NodeSpec['arch'];
   carrier: NodeSpec['carrier'];
+  machineImage: NodeSpec['machineImage'];
   /** Paths relative to the output directory; `userData` is what the machine reads first (user-data or config.ign). */
   files: { bundle: string; userData: string; metaData?: string; networkConfig?: string };
   userData: { bytes: number; gzipBytes: number; encoding: 'plain' | 'gzip' };
@@ -94,7 +95,14 @@ function carrierOutput(context: RenderContext, node: NodeSpec, bundleText: strin
   return {
     main: {
       name: 'user-data',
-      content: renderCloudInit({ hostname: node.name, bundleText, sshAuthorizedKeys: node.sshAuthorizedKeys }),
+      content: renderCloudInit({
+        hostname: node.name,
+        bundleText,
+        sshAuthorizedKeys: node.sshAuthorizedKeys,
+        ...(node.machineImage === 'stock'
+          ? { stock: { agent: context.spec.agent![node.arch]!, agentUnit: context.agentUnit } }
+          : {}),
+      }),
       acceptsGzip: true,
     },
     extras: {
@@ -124,6 +132,7 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
     bootstrap: node.bootstrap,
     arch: node.arch,
     carrier: node.carrier,
+    machineImage: node.machineImage,
     files: {
       bundle: `${base}/node.yaml`,
       userData: `${base}/${main.name}`,

@@ -1,11 +1,12 @@
 // The kernel settings kubeadm and pod networks rely on, made persistent so they survive
-// a reboot: modules, forwarding sysctls, swap off, the hostname equal to the node name.
+// a reboot: modules, forwarding sysctls, swap off (for good: swap.ts), the hostname equal to the node name.
 import { KubeseedError } from '../../core/errors.ts';
 import { describeFailure, mustRun, runCommand } from '../commands.ts';
 import { commentOutSwap, hasActiveSwap } from '../fstab.ts';
 import { usesIpv6 } from '../ip-families.ts';
 import { FSTAB_PATH, HOSTNAME_PATH, MODULES_LOAD_PATH, OWNED_HEADER, SYSCTL_PATH } from '../paths.ts';
 import type { Phase, PhaseContext } from '../phase.ts';
+import { keepSwapOff, swapStaysOff } from '../swap.ts';
 
 const MODULES = ['overlay', 'br_netfilter'];
 
@@ -68,6 +69,7 @@ export const host: Phase = {
     await ctx.host.writeFile(SYSCTL_PATH, sysctlFile(ctx), 0o644);
     await applySysctls(ctx);
     await disableSwap(ctx);
+    await keepSwapOff(ctx);
     const name = ctx.bundle.node.name;
     await ctx.host.writeFile(HOSTNAME_PATH, `${name}\n`, 0o644);
     await mustRun(ctx, ['hostname', name], { timeoutMs: 60_000 });
@@ -78,7 +80,8 @@ export const host: Phase = {
       (await ctx.host.readFile(MODULES_LOAD_PATH)) === modulesFile() &&
       (await ctx.host.readFile(SYSCTL_PATH)) === sysctlFile(ctx) &&
       (await ctx.host.readFile(HOSTNAME_PATH)) === `${ctx.bundle.node.name}\n` &&
-      !(fstab !== undefined && hasActiveSwap(fstab))
+      !(fstab !== undefined && hasActiveSwap(fstab)) &&
+      (await swapStaysOff(ctx))
     );
   },
 };

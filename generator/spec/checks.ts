@@ -6,7 +6,7 @@ import { type Cidr, contains, overlaps } from '../../core/cidr.ts';
 import type { PathSegment, ProblemSink } from '../../core/schema.ts';
 import { checkControlPlaneVip, recommendVip } from './control-plane-vip.ts';
 import { POD_NETWORKS, podSubnetProblems } from './pod-networks.ts';
-import { API_SERVER_PORT, type ClusterDocument } from './schema.ts';
+import { API_SERVER_PORT, type ClusterDocument, machineImageOf } from './schema.ts';
 import type { Endpoint } from './types.ts';
 
 /** kube-apiserver refuses service ranges with more than 2^20 addresses. */
@@ -68,13 +68,35 @@ function checkNodes(document: ClusterDocument, report: Report): void {
   });
 }
 
-function checkIgnitionDownloads(document: ClusterDocument, report: Report): void {
-  const arches = new Set(document.nodes.filter((node) => node.carrier === 'ignition').map((node) => node.arch));
-  for (const arch of arches) {
+/** Ignition machines cannot install packages: their images are prepared (kubernetesSysext). */
+function checkMachineImages(document: ClusterDocument, report: Report): void {
+  document.nodes.forEach((node, index) => {
+    if (node.carrier !== 'ignition' || machineImageOf(document, node) !== 'stock') return;
+    report(
+      node.machineImage === undefined ? ['machineImage'] : ['nodes', index, 'machineImage'],
+      `${node.name} uses the ignition carrier: Flatcar and Fedora CoreOS are installed from prepared images (kubernetesSysext); set machineImage: prepared for it`,
+    );
+  });
+}
+
+/** Ignition machines and stock images download kubeseed-boot at first boot. */
+function checkAgentDownloads(document: ClusterDocument, report: Report): void {
+  const downloading = document.nodes.filter(
+    (node) => node.carrier === 'ignition' || machineImageOf(document, node) === 'stock',
+  );
+  for (const arch of new Set(downloading.map((node) => node.arch))) {
     if (document.agent?.[arch]) continue;
+    const first = downloading.find((node) => node.arch === arch)!;
+    const [how, otherwise] =
+      first.carrier === 'ignition'
+        ? ['Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot', '']
+        : [
+            `nodes on stock images (machineImage: stock, the default for cloud-init; ${first.name} is one) download kubeseed-boot at first boot`,
+            ', or set machineImage: prepared for images that carry it',
+          ];
     report(
       ['agent'],
-      `needs ${arch}: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-${arch} you host`,
+      `needs ${arch}: {url, sha512}: ${how}; point it at the dist/kubeseed-boot-linux-${arch} you host (sha512sum gives the digest)${otherwise}`,
     );
   }
 }
@@ -191,7 +213,8 @@ export function checkSpec(document: ClusterDocument, sink: ProblemSink): Endpoin
   }
   checkNodes(document, report);
   warnMetadataGuardOff(document, sink);
-  checkIgnitionDownloads(document, report);
+  checkMachineImages(document, report);
+  checkAgentDownloads(document, report);
   checkSubnets(document, report);
   checkVip(document, report, (path, message) => sink.warn(path, message));
   return resolveEndpoint(document, report);

@@ -9,6 +9,7 @@ import { type Cidr, parseCidr } from '../../core/cidr.ts';
 import { duration } from '../../core/duration.ts';
 import { DNS_1123_SUBDOMAIN, dnsLabel, httpUrl, interfaceName, ipAddress, sha512Hex } from '../../core/formats.ts';
 import { parseHostPort } from '../../core/host-port.ts';
+import { MACHINE_IMAGES, type MachineImage, packageRepository, releaseMirror } from '../../core/install-settings.ts';
 import { SUPPORTED_MINORS } from '../../core/kubernetes-versions.ts';
 import { registryMirror } from '../../core/registry-mirror.ts';
 import {
@@ -123,6 +124,8 @@ const node = object({
   address: ipAddress.orAbsent(),
   arch: oneOf(ARCHES).default('amd64'),
   carrier: oneOf(CARRIERS).default('cloud-init'),
+  /** Overrides the cluster's machineImage for this node. */
+  machineImage: oneOf(MACHINE_IMAGES).orAbsent(),
   labels: map(string().check(labelValueProblem), {
     key: (key) => qualifiedNameProblem(key) ?? kubeletLabelProblem(key),
   }).default({}),
@@ -190,7 +193,7 @@ export const clusterDocument = object({
   }).orAbsent(),
   registries: list(registryMirror).default([]),
   imageArchives: list(archiveRef).default([]),
-  /** Where Ignition machines (Flatcar, Fedora CoreOS) download kubeseed-boot, per architecture. */
+  /** Where stock-image and Ignition machines download kubeseed-boot, per architecture. */
   agent: perArch.orAbsent(),
   /** Flatcar's Kubernetes system extension image (kubeadm, kubelet, kubectl), per architecture. */
   kubernetesSysext: perArch.orAbsent(),
@@ -200,6 +203,12 @@ export const clusterDocument = object({
    * best per node (nodes[].metadataGuard); checks.ts warns.
    */
   metadataGuard: boolean().default(true),
+  /** stock: the user-data installs the agent, containerd and Kubernetes; prepared: the image has them. See machineImageOf. */
+  machineImage: oneOf(MACHINE_IMAGES).orAbsent(),
+  /** A site's mirror of the Kubernetes package repositories (stock images), instead of pkgs.k8s.io. */
+  packageRepository: packageRepository.orAbsent(),
+  /** A site's mirror of GitHub's release downloads, for containerd's release files on stock images. */
+  releaseMirror: releaseMirror.orAbsent(),
   nodes: list(node).check((nodes) => {
     if (nodes.length === 0) return 'needs at least one control-plane node';
     if (nodes.every((candidate) => candidate.role !== 'control-plane'))
@@ -211,3 +220,11 @@ export const clusterDocument = object({
 /** cluster.yaml as written, checked field by field, with defaults applied. */
 export type ClusterDocument = Infer<typeof clusterDocument>;
 export type RemoteFile = Infer<typeof remoteFile>;
+
+/**
+ * A node's own machineImage, else the cluster's, else stock for cloud-init nodes: Ignition
+ * machines (Flatcar, Fedora CoreOS) have no package manager to install from, so theirs are prepared.
+ */
+export function machineImageOf(document: ClusterDocument, node: ClusterDocument['nodes'][number]): MachineImage {
+  return node.machineImage ?? document.machineImage ?? (node.carrier === 'ignition' ? 'prepared' : 'stock');
+}

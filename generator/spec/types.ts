@@ -3,7 +3,7 @@
 // in hours). Its type is what resolveSpec returns, so it follows the declaration.
 import type { Cidr } from '../../core/cidr.ts';
 import { formatHostPort, type HostPort } from '../../core/host-port.ts';
-import type { CARRIERS, ClusterDocument, KEY_ALGORITHMS, NODE_ROLES } from './schema.ts';
+import { type CARRIERS, type ClusterDocument, type KEY_ALGORITHMS, machineImageOf, type NODE_ROLES } from './schema.ts';
 
 export { KEY_ALGORITHMS, type RemoteFile } from './schema.ts';
 
@@ -23,6 +23,8 @@ function withBootstrap(document: ClusterDocument) {
     bootstrap: (index === initIndex ? 'init' : node.role) as 'init' | NodeRole,
     /** Whether pods on this node are kept away from the cloud metadata service: its own setting, else the cluster's. */
     metadataGuard: node.metadataGuard ?? document.metadataGuard,
+    /** stock: the user-data installs the agent, containerd and Kubernetes; prepared: the image has them. */
+    machineImage: machineImageOf(document, node),
   }));
 }
 
@@ -43,7 +45,7 @@ function controlPlaneVip(given: ClusterDocument['controlPlaneEndpoint']): Contro
 
 /** The spec from a checked document and the endpoint the checks resolved. */
 export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: Endpoint) {
-  const { networking, pki, agent, kubernetesSysext, imageRepository } = document;
+  const { networking, pki, agent, kubernetesSysext, imageRepository, packageRepository, releaseMirror } = document;
   const vip = controlPlaneVip(document.controlPlaneEndpoint);
   return {
     name: document.name,
@@ -83,6 +85,8 @@ export function resolveSpec(document: ClusterDocument, controlPlaneEndpoint: End
     imageArchives: document.imageArchives,
     ...(agent && Object.keys(agent).length > 0 ? { agent } : {}),
     ...(kubernetesSysext && Object.keys(kubernetesSysext).length > 0 ? { kubernetesSysext } : {}),
+    ...(packageRepository === undefined ? {} : { packageRepository }),
+    ...(releaseMirror === undefined ? {} : { releaseMirror }),
     nodes: withBootstrap(document),
   };
 }

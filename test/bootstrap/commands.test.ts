@@ -83,6 +83,7 @@ test('`status` before anything ran, `version`, help, and usage errors exit 2 wit
   assert.is(await runCli(['status'], status), 0);
   assert.match(status.output, /^PHASE\s+STATE\s+ATTEMPTS\s+TIME\s+LAST ERROR$/m);
   for (const name of [
+    'install',
     'preflight',
     'host',
     'metadata-guard',
@@ -103,14 +104,14 @@ test('`status` before anything ran, `version`, help, and usage errors exit 2 wit
     [['stauts'], /^error: unknown command 'stauts' \(did you mean status\?\)\n/],
     [
       ['phase', 'bogus'],
-      /^error: unknown phase "bogus"; the phases are: preflight, host, metadata-guard, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, maintenance, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
+      /^error: unknown phase "bogus"; the phases are: install, preflight, host, metadata-guard, runtime, images, pki, kube-vip, kubeadm, super-admin, addons, maintenance, finish\nRun 'kubeseed-boot phase --help' for usage\.\n$/,
     ],
     [['phase', 'load'], /^error: unknown phase "load"/],
     [['phase'], /^error: missing required argument 'name'\n/],
     [['run', 'extra'], /^error: too many arguments for 'run'/],
     [['run', '--frobnicate'], /^error: unknown option '--frobnicate'\nRun 'kubeseed-boot run --help' for usage\.\n$/],
     [['run', '--skip-phase', 'addons'], /^error: unknown option '--skip-phase' \(did you mean --skip-phases\?\)\n/],
-    [['run', '--skip-phases', 'addons,nope'], /unknown phase nope; the phases are: preflight, host/],
+    [['run', '--skip-phases', 'addons,nope'], /unknown phase nope; the phases are: install, preflight, host/],
     [
       ['run', '--bundle', 'relative.yaml'],
       /^error: option '--bundle <path>' argument 'relative\.yaml' is invalid\. needs an absolute path/,

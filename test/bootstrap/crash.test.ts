@@ -170,7 +170,7 @@ test('init node: SIGKILL at every phase boundary, then rerun → the same end st
   const expected = await referenceState();
   const scenarios = [
     bundleLoaded,
-    ...['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons'].map(phaseDone),
+    ...['install', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons'].map(phaseDone),
   ];
   await inBatches(scenarios, 4, async (scenario) => {
     const { end } = await crashAndRerun(scenario, 'init');

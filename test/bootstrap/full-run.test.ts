@@ -158,6 +158,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   const result = await runAgent(fixture, ['run']);
   assert.is(result.code, 0, result.stderr + result.stdout);
   assert.equal(commands(fixture), [
+    'containerd --version',
     'kubeadm version -o short',
     ...hostCommands('cp-1'),
     ...runtimeCommands(CONFIG),
@@ -175,6 +176,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
   assert.is(readFileSync(join(findCall(fixture, 'kubectl', '--kubeconfig')!, 'manifest.yaml'), 'utf8'), rendered);
   const phases = state(fixture).phases;
   assert.equal(Object.keys(phases), [
+    'install',
     'preflight',
     'host',
     'metadata-guard',
@@ -189,6 +191,7 @@ test('init node: full run with stand-in kubeadm, kubectl, ctr and systemctl', as
     'finish',
   ]);
   for (const name of [
+    'install',
     'preflight',
     'host',
     'metadata-guard',
@@ -220,6 +223,7 @@ test('control-plane join: full run with stand-in kubeadm waits for a TLS API ser
     const result = await runAgent(fixture, ['run']);
     assert.is(result.code, 0, result.stderr + result.stdout);
     assert.equal(commands(fixture), [
+      'containerd --version',
       'kubeadm version -o short',
       ...hostCommands('cp-2'),
       ...runtimeCommands('/etc/kubeseed/images-config.yaml'),
@@ -248,6 +252,7 @@ test('worker: full run with stand-in kubeadm joins without any CA key', async ()
     const result = await runAgent(fixture, ['run']);
     assert.is(result.code, 0, result.stderr + result.stdout);
     assert.equal(commands(fixture), [
+      'containerd --version',
       'kubeadm version -o short',
       ...hostCommands('worker-1'),
       ...runtimeCommands('/etc/kubeseed/images-config.yaml'),

@@ -205,6 +205,8 @@ function clusterYaml(endpoint: string): string {
     `controlPlaneEndpoint: ${endpoint}`,
     'networking:',
     '  podSubnet: 10.244.0.0/16',
+    // The fixtures' machines carry the stand-ins: only the kubeadm documents come from here.
+    'machineImage: prepared',
     'nodes:',
     ...Object.entries(NODE_NAMES).map(
       ([role, name]) => `  - {name: ${name}, role: ${role === 'worker' ? 'worker' : 'control-plane'}}`,
@@ -261,6 +263,7 @@ export function makeBundle(role: BootstrapRole, options: { apiPort?: number } = 
       role === 'init'
         ? [{ name: 'flannel', version: 'v0.26.0', sha256: sha256(TEMPLATE), parameters: { POD_CIDR: '10.244.0.0/16' } }]
         : [],
+    install: { machineImage: 'prepared' },
   };
 }
 

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from '../../bootstrap/cli.ts';
+import { EXIT_NEEDS_OPERATOR, runCli } from '../../bootstrap/cli.ts';
 import { needing } from '../helpers/tools.ts';
 import {
   ADDON_IMAGE,
@@ -37,7 +37,8 @@ test('a damaged image archive → images phase fails naming both hashes; stand-i
   const fixture = makeFixture(makeBundle('init'));
   put(fixture, ARCHIVE_PATH, 'truncated');
   const host = new CapturingHost(fixture);
-  assert.is(await runCli(['phase', 'images'], host), 1);
+  // A checksum that does not match is not retried: the unit does not restart on exit 3.
+  assert.is(await runCli(['phase', 'images'], host), EXIT_NEEDS_OPERATOR);
   assert.match(
     host.output,
     new RegExp(`image archive ${ARCHIVE_PATH} has sha256 [0-9a-f]{64}, the bundle expects [0-9a-f]{64}`),
@@ -92,7 +93,7 @@ test("an add-on template that differs from the bundle's sha256 → addons fails 
   const fixture = makeFixture(makeBundle('init'));
   put(fixture, TEMPLATE_PATH, 'kind: Tampered\n');
   const host = new CapturingHost(fixture);
-  assert.is(await runCli(['phase', 'addons'], host), 1);
+  assert.is(await runCli(['phase', 'addons'], host), EXIT_NEEDS_OPERATOR);
   assert.match(host.output, /add-on flannel v0\.26\.0: the template has sha256 [0-9a-f]{64}, the bundle expects/);
   assert.not.ok(exists(fixture, '/etc/kubeseed/addons/flannel.yaml'));
   assert.equal(commands(fixture), []);

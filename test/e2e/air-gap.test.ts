@@ -205,6 +205,7 @@ networking:
 pki:
   algorithm: ECDSA-P256
 imageRepository: ${imageRepository}
+machineImage: prepared
 imageArchives:
 ${archives.map((archive) => `  - path: ${ARCHIVE_DIR}/${basename(archive.file)}\n    sha256: ${archive.sha256}\n`).join('')}nodes:
   - name: ${NODE}

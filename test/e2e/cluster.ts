@@ -20,6 +20,8 @@ networking:
   podSubnet: 10.244.0.0/16
 pki:
   algorithm: ECDSA-P256
+# The e2e image carries kubeseed-boot, containerd and the stand-ins (rootfs.ts).
+machineImage: prepared
 nodes:
   - name: cp-1
     role: control-plane

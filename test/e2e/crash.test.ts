@@ -157,7 +157,7 @@ Crash(
     const { after } = await scenario();
     assert.match(after.text('kubeseed-status.txt'), /^bootstrapped at /m);
     const phases = after.phases();
-    for (const phase of ['preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish'])
+    for (const phase of ['install', 'preflight', 'host', 'runtime', 'images', 'pki', 'kubeadm', 'addons', 'finish'])
       assert.is(phases[phase], 'done', phase);
     assert.ok(existsSync(join(after.dir, 'completed.json')));
     assert.equal(after.failedUnits(), []);

@@ -1,11 +1,11 @@
-// The e2e image as a qemu machine: an ext4 disk image made from the root filesystem
+// An e2e image as a qemu machine: an ext4 disk image made from the root filesystem
 // (mkfs.ext4 -d, no loop mount), and the image's own kernel and small initrd to boot it
 // directly. Cached beside the image it was made from.
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cached } from './cache.ts';
 import { exec } from './exec.ts';
-import { e2eImage } from './rootfs.ts';
+import { type E2eImage, e2eImage } from './rootfs.ts';
 
 /** Room for what the boot writes (containerd, logs); -snapshot keeps those writes out of the file. */
 const DISK_SIZE = '3G';
@@ -16,7 +16,7 @@ export interface E2eDisk {
   initrd: string;
 }
 
-let disk: Promise<E2eDisk> | undefined;
+const disks = new Map<string, Promise<E2eDisk>>();
 
 async function build(dir: string, rootfs: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -33,14 +33,22 @@ async function build(dir: string, rootfs: string): Promise<void> {
   });
 }
 
-async function buildAll(): Promise<E2eDisk> {
-  const { rootfs, key } = await e2eImage();
-  const dir = await cached('disk', key, (target) => build(target, rootfs));
+async function buildFor(image: E2eImage, kind: string): Promise<E2eDisk> {
+  const dir = await cached(kind, image.key, (target) => build(target, image.rootfs));
   return { disk: join(dir, 'disk.img'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
 }
 
-/** Built once per process, or taken from .cache/e2e when the image is unchanged. */
-export function e2eDisk(): Promise<E2eDisk> {
-  disk ??= buildAll();
+/** `image` as a qemu disk, cached under .cache/e2e/KIND-<image key>: built once per process, or reused. */
+export function diskFor(image: () => Promise<E2eImage>, kind: string): Promise<E2eDisk> {
+  let disk = disks.get(kind);
+  if (!disk) {
+    disk = image().then((built) => buildFor(built, kind));
+    disks.set(kind, disk);
+  }
   return disk;
+}
+
+/** The e2e image's disk. */
+export function e2eDisk(): Promise<E2eDisk> {
+  return diskFor(e2eImage, 'disk');
 }

@@ -6,6 +6,8 @@ import type { BootResult } from './machine.ts';
 
 export interface JournalEntry {
   MESSAGE?: string;
+  /** Wall-clock microseconds since the epoch, as a decimal string. */
+  __REALTIME_TIMESTAMP?: string;
   MESSAGE_ID?: string;
   UNIT?: string;
   SYSLOG_IDENTIFIER?: string;

@@ -3,9 +3,11 @@
 // guest would ask the host's network for DHCP), results bound at /out and the NoCloud seed,
 // when there is one, at cloud-init's seed directory.
 import type { ChildProcess } from 'node:child_process';
-import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { removeDir } from '../helpers/cleanup.ts';
+import { exec } from './exec.ts';
 import { Machine } from './machine.ts';
 
 /**
@@ -28,6 +30,14 @@ export interface NspawnOptions {
   binds?: Record<string, string>;
   /** Read-write bind mounts (a stand-in's control files, which it rewrites as it uses them). */
   writableBinds?: Record<string, string>;
+  /**
+   * An interface of the host's to move into the machine's private network once it runs (the
+   * machine's own unit waits for it and gives it its address). Not --network-interface: that
+   * waits for udev to have seen the interface, and no udev runs where PID 1 is not systemd.
+   */
+  networkInterface?: string;
+  /** `read-only`: a console device whose output (what units send to the console) reaches console.log; default `pipe`. */
+  console?: 'pipe' | 'read-only';
   timeoutMs: number;
 }
 
@@ -50,6 +60,27 @@ export function guestPath(machine: Machine, path: string): string | undefined {
   const nspawn = machine.pid;
   const init = nspawn === undefined ? undefined : containerInit(nspawn);
   return init === undefined ? undefined : join(`/proc/${init}/root`, path);
+}
+
+/** Waits for the container's init (in its own network namespace from the start) and moves `name` into that namespace. */
+async function attachInterface(machine: Machine, name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const own = readlinkSync('/proc/self/ns/net');
+  while (Date.now() < deadline) {
+    const init = machine.pid === undefined ? undefined : containerInit(machine.pid);
+    let namespace: string | undefined;
+    try {
+      namespace = init === undefined ? undefined : readlinkSync(`/proc/${init}/ns/net`);
+    } catch {
+      namespace = undefined;
+    }
+    if (init !== undefined && namespace !== undefined && namespace !== own) {
+      await exec('ip', ['link', 'set', name, 'netns', String(init)], { timeoutMs: 30_000 });
+      return;
+    }
+    await delay(20);
+  }
+  throw new Error(`the container never started: ${name} was not moved into it`);
 }
 
 /** Killing systemd-nspawn alone leaves the container running: its init (nspawn's child) must die, which ends every process in it. */
@@ -138,7 +169,7 @@ export function bootNspawn(options: NspawnOptions): Machine {
     `--bind=${options.out}:/out`,
     ...(options.seed === undefined ? [] : [`--bind-ro=${options.seed}:/var/lib/cloud/seed/nocloud`]),
     ...binds,
-    '--console=pipe',
+    `--console=${options.console ?? 'pipe'}`,
   ];
   const cgroups = ownCgroups(options.name);
   // The shell moves itself into the container's cgroups, then becomes systemd-nspawn.
@@ -154,5 +185,11 @@ export function bootNspawn(options: NspawnOptions): Machine {
     .then(async () => {
       for (const cgroup of cgroups) await removeCgroup(cgroup);
     });
+  if (options.networkInterface !== undefined) {
+    attachInterface(machine, options.networkInterface).catch((error: Error) => {
+      console.log(`  ${options.name}: ${error.message}`);
+      machine.cutPower();
+    });
+  }
   return machine;
 }

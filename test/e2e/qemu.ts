@@ -21,6 +21,11 @@ export interface QemuOptions {
   cpus: number;
   memoryMiB: number;
   timeoutMs: number;
+  /**
+   * A user-mode network with nothing on it but forwards from guest addresses to host ones
+   * (`10.0.2.100:80` → `127.0.0.1:8080`); without it the VM has no network card at all.
+   */
+  forwards?: Array<{ guest: string; host: string }>;
 }
 
 export function bootQemu(options: QemuOptions): Machine {
@@ -42,7 +47,8 @@ export function bootQemu(options: QemuOptions): Machine {
     '-append',
     // no_timer_check: under TCG on a busy host the kernel's IO-APIC timer check can miss its
     // ticks and panic ("IO-APIC + timer doesn't work!"), as cloud images' kernels avoid too.
-    'root=/dev/vda rw console=ttyS0 panic=-1 no_timer_check',
+    // eth0, not a PCI-path name: the image's network unit names it.
+    `root=/dev/vda rw console=ttyS0 panic=-1 no_timer_check${options.forwards ? ' net.ifnames=0' : ''}`,
     '-drive',
     `file=${options.image.disk},if=virtio,format=raw`,
     '-drive',
@@ -51,7 +57,10 @@ export function bootQemu(options: QemuOptions): Machine {
     '-virtfs',
     `local,path=${options.out},mount_tag=out,security_model=none,id=out`,
     '-nic',
-    'none',
+    options.forwards
+      ? // restrict=on: the guest reaches nothing on the host or beyond but the forwards.
+        `user,model=virtio-net-pci,restrict=on,${options.forwards.map((forward) => `guestfwd=tcp:${forward.guest}-tcp:${forward.host}`).join(',')}`
+      : 'none',
     '-display',
     'none',
     '-serial',

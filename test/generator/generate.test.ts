@@ -35,6 +35,7 @@ nodes:
   - name: w-2
     role: worker
     arch: arm64
+machineImage: prepared
 `;
 
 const PRIVATE_KEY = /PRIVATE KEY/;

@@ -16,6 +16,7 @@ pki:
   algorithm: ECDSA-P256
 agent:
   amd64: {url: "http://127.0.0.1:9/kubeseed-boot-linux-amd64", sha512: "${'0'.repeat(128)}"}
+  arm64: {url: "http://127.0.0.1:9/kubeseed-boot-linux-arm64", sha512: "${'1'.repeat(128)}"}
 nodes:
   - name: cp-1
     role: control-plane

@@ -51,6 +51,13 @@ export const TOOLS = {
   'systemd-nspawn': 'systemd-container',
   'qemu-system-x86_64': 'qemu-system-x86',
   'mkfs.ext4': 'e2fsprogs',
+  // The stock-image tests: a signed apt repository, the agent's download tools, the test network.
+  'apt-ftparchive': 'apt-utils',
+  gpg: 'gpg',
+  'gpg-agent': 'gpg-agent',
+  'dpkg-deb': 'dpkg',
+  curl: 'curl',
+  wget: 'wget',
 } as const;
 
 export type Tool = keyof typeof TOOLS;

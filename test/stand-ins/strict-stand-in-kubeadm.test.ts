@@ -68,6 +68,7 @@ kubernetesVersion: ${version}
 controlPlaneEndpoint: 10.0.0.10:6443
 networking:
   podSubnet: 10.244.0.0/16
+machineImage: prepared
 ${extra}nodes:
   - {name: cp-1, role: control-plane, address: 10.0.0.11}
   - {name: cp-2, role: control-plane, address: 10.0.0.12}

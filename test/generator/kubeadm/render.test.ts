@@ -22,6 +22,7 @@ function node(name: string, bootstrap: NodeSpec['bootstrap'], extra: Partial<Nod
     bootstrap,
     arch: 'amd64',
     carrier: 'cloud-init',
+    machineImage: 'prepared',
     labels: {},
     sshAuthorizedKeys: [],
     metadataGuard: true,

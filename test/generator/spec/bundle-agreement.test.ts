@@ -21,6 +21,7 @@ nodes:
   - name: cp-1
     role: control-plane
     address: 10.0.0.10
+machineImage: prepared
 `;
 
 type Outcome<T> = { value: T } | { problems: string[] };
@@ -114,6 +115,35 @@ test('an image archive the spec accepts is one the bundle accepts, and the other
       assert.equal((bundle as { value: NodeBundle }).value.images.archives, spec.value.imageArchives);
     }
   }
+});
+
+test('a package mirror the spec accepts is one the bundle accepts, and the other way round', () => {
+  const repositories: Array<Record<string, unknown>> = [
+    { url: 'http://mirror.local/k8s/core:/stable:/', keyFingerprint: 'DE15B14486CD377B9E876E1A234654DA9A296436' },
+    { url: 'https://mirror.local/', keyFingerprint: 'de15 b144 86cd 377b 9e87  6e1a 2346 54da 9a29 6436' },
+    { url: 'mirror.local', keyFingerprint: 'DE15B14486CD377B9E876E1A234654DA9A296436' },
+    { url: 'https://mirror.local/', keyFingerprint: '1234' },
+    { url: 'https://mirror.local/' },
+    { url: 'https://mirror.local/', keyFingerprint: 'DE15B14486CD377B9E876E1A234654DA9A296436', key: 'x' },
+  ];
+  let accepted = 0;
+  for (const repository of repositories) {
+    const spec = inSpec(`packageRepository: ${JSON.stringify(repository)}\n`, 'packageRepository');
+    const bundle = inBundle(
+      (base) => ({ ...base, install: { machineImage: 'stock', packageRepository: repository as never } }),
+      'install.packageRepository',
+    );
+    const shown = JSON.stringify(repository);
+    if ('problems' in spec) {
+      assert.ok('problems' in bundle, `the bundle accepts what the spec refuses: ${shown}`);
+      assert.equal(bundle.problems, spec.problems, shown);
+      continue;
+    }
+    accepted++;
+    assert.ok('value' in bundle, `the bundle refuses what the spec accepts: ${shown}`);
+    assert.equal((bundle as { value: NodeBundle }).value.install.packageRepository, spec.value.packageRepository);
+  }
+  assert.is(accepted, 2);
 });
 
 test('every endpoint the spec accepts reaches the bundle in a form the agent accepts', () => {

@@ -21,6 +21,7 @@ nodes:
   - name: worker-1
     role: worker
     address: 10.0.0.21
+machineImage: prepared
 `;
 
 function problemsOf(text: string): Problem[] {
@@ -115,7 +116,7 @@ valid('tokens.ttl 0 is accepted with a warning', () => {
       path: 'tokens.ttl',
       message:
         'is 0: the bootstrap token never expires; anyone who reads a node bundle can join a node until you delete the token',
-      line: 19,
+      line: 20,
       column: 8,
       severity: 'warning',
     },
@@ -202,7 +203,7 @@ const cases: BadCase[] = [
       {
         path: 'pkis',
         message:
-          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, maintenance, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, metadataGuard, nodes',
+          'unknown field; expected one of: apiVersion, kind, name, kubernetesVersion, controlPlaneEndpoint, networking, pki, tokens, maintenance, podNetwork, imageRepository, registries, imageArchives, agent, kubernetesSysext, metadataGuard, machineImage, packageRepository, releaseMirror, nodes',
         line: 10,
         column: 3,
       },
@@ -398,14 +399,14 @@ const cases: BadCase[] = [
     name: 'bad token ttl',
     text: `${BASE}tokens:\n  ttl: 1 day\n`,
     expected: [
-      { path: 'tokens.ttl', message: '"1 day" is not a duration like 24h, 90m, 365d or 10y', line: 19, column: 8 },
+      { path: 'tokens.ttl', message: '"1 day" is not a duration like 24h, 90m, 365d or 10y', line: 20, column: 8 },
     ],
   },
   {
     name: 'unknown pod network',
     text: `${BASE}podNetwork: weave\n`,
     expected: [
-      { path: 'podNetwork', message: '"weave" is not supported; expected one of: flannel', line: 18, column: 13 },
+      { path: 'podNetwork', message: '"weave" is not supported; expected one of: flannel', line: 19, column: 13 },
     ],
   },
   {
@@ -535,7 +536,7 @@ const cases: BadCase[] = [
       {
         path: 'nodes[1].adress',
         message:
-          'unknown field; expected one of: name, role, address, arch, carrier, labels, taints, sshAuthorizedKeys, network, metadataGuard',
+          'unknown field; expected one of: name, role, address, arch, carrier, machineImage, labels, taints, sshAuthorizedKeys, network, metadataGuard',
         line: 17,
         column: 13,
       },
@@ -548,7 +549,7 @@ const cases: BadCase[] = [
       {
         path: 'agent',
         message:
-          'needs amd64: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-amd64 you host',
+          'needs amd64: {url, sha512}: Ignition nodes (Flatcar, Fedora CoreOS) download kubeseed-boot at first boot; point it at the dist/kubeseed-boot-linux-amd64 you host (sha512sum gives the digest)',
         line: 1,
         column: 1,
       },
