@@ -31,6 +31,7 @@ function fleetSpec(workers: number): string {
     // A /10 holds 16,384 per-node /24s.
     'networking: {podSubnet: 100.64.0.0/10}',
     'pki: {algorithm: ECDSA-P256}',
+    'machineImage: prepared',
     'nodes:',
     ...controlPlanes,
     ...nodes,

@@ -63,6 +63,9 @@ export const KUBERNETES_PACKAGES = ['kubeadm', 'kubelet', 'kubectl'] as const;
  */
 export const CRI_TOOLS_PACKAGE = 'cri-tools';
 
+/** nft, with which the metadata-guard phase loads its table: the same package name on Debian, Ubuntu, RHEL and Fedora. */
+export const NFTABLES_PACKAGE = 'nftables';
+
 /**
  * kubeadm's preflight looks for conntrack before 1.32, and kubelet packages built before
  * kubernetes/release commit d2a7ae37 (2025-09-06) stopped depending on it.

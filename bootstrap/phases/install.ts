@@ -15,6 +15,7 @@ import {
   containerdSupports,
   describeContainerdSupport,
   KUBERNETES_PACKAGES,
+  NFTABLES_PACKAGE,
   repositoryFor,
   upstreamVersion,
 } from '../../core/package-catalogue.ts';
@@ -116,6 +117,13 @@ async function problems(ctx: PhaseContext, packages: PackageManager): Promise<st
   return found;
 }
 
+/** Most cloud images carry nft; one that does not gets it here, before the metadata-guard phase needs it. */
+async function guardPackages(ctx: PhaseContext): Promise<string[]> {
+  if (!ctx.bundle.node.metadataGuard || (await ctx.host.findExecutable('nft')) !== undefined) return [];
+  ctx.log.info(`nft is not on PATH: installing ${NFTABLES_PACKAGE} for the metadata guard`);
+  return [NFTABLES_PACKAGE];
+}
+
 async function installStock(ctx: PhaseContext): Promise<void> {
   const { cluster, install } = ctx.bundle;
   const minor = minorOf(cluster.kubernetesVersion);
@@ -138,6 +146,7 @@ async function installStock(ctx: PhaseContext): Promise<void> {
     CRI_TOOLS_PACKAGE,
     ...(conntrack ? [conntrack] : []),
     ...(containerd.source === 'package' ? [containerd.argument] : []),
+    ...(await guardPackages(ctx)),
   ]);
   await packages.hold(ctx, KUBERNETES_PACKAGES);
   if (containerd.source === 'release')

@@ -3,14 +3,27 @@
 // the repository is trusted only through the pinned fingerprint, exactly the bundle's versions
 // are installed and held, containerd is one the minor supports, network trouble is waited out
 // and a key, signature or checksum that does not match ends the phase with nothing left behind.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { renderBundle } from '../../core/node-bundle.ts';
 import { CONTAINERD_RELEASES } from '../../core/package-catalogue.ts';
 import { Gpg } from '../helpers/gpg.ts';
 import { needing } from '../helpers/tools.ts';
-import { AGENT_TOOLS, cleanup, commands, control, exists, file, mode, runAgent, state, tempDir } from './helpers.ts';
+import {
+  AGENT_TOOLS,
+  cleanup,
+  commands,
+  control,
+  exists,
+  file,
+  mode,
+  runAgent,
+  STAND_INS,
+  state,
+  tempDir,
+} from './helpers.ts';
 import {
   debOffers,
   heldPackages,
@@ -88,6 +101,35 @@ test('Debian 12: the pinned key, the repository line, kubeadm/kubelet/kubectl 1.
   assert.is(again.code, 0);
   assert.match(again.stdout, /INFO install already done/);
   assert.equal(commands(stock).slice(before), CHECKS, 'the next boot only checks, and installs nothing');
+});
+
+/** The stand-ins without nft, and none of the host's own tools that live in /usr/sbin (nft among them). */
+function pathWithoutNft(): string {
+  const dir = tempDir('kubeseed-no-nft-');
+  for (const name of readdirSync(STAND_INS)) if (name !== 'nft') symlinkSync(join(STAND_INS, name), join(dir, name));
+  return `${dir}:/usr/bin:/bin`;
+}
+
+test('a stock image without nft: nftables is installed with the rest, for the metadata guard (not when the guard is off)', async () => {
+  const offers = (source: string) => [...debOffers(source), `nftables 1.0.6-2+deb12u2 ${source}`];
+  const stock = await fixture({ offers, env: { PATH: pathWithoutNft() } });
+  const result = await runAgent(stock, ['phase', 'install']);
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.ok(
+    commands(stock).includes(
+      `${INSTALL} kubeadm=1.33.2-1.1 kubelet=1.33.2-1.1 kubectl=1.33.2-1.1 cri-tools containerd=2.1.9+ds1-5 nftables`,
+    ),
+    commands(stock).join('\n'),
+  );
+  assert.is(installedPackages(stock).nftables, '1.0.6-2+deb12u2');
+  assert.match(result.stdout, /nft is not on PATH: installing nftables for the metadata guard/);
+
+  const unguarded = await fixture({ offers, env: { PATH: pathWithoutNft() } });
+  const bundle = { ...unguarded.bundle, node: { ...unguarded.bundle.node, metadataGuard: false } };
+  writeFileSync(join(unguarded.root, 'etc/kubeseed/node.yaml'), renderBundle(bundle), { mode: 0o600 });
+  const off = await runAgent(unguarded, ['phase', 'install']);
+  assert.is(off.code, 0, off.stdout + off.stderr);
+  assert.is(installedPackages(unguarded).nftables, undefined);
 });
 
 // pi-gen's trixie images: os-release says Debian 13, /etc/rpi-issue says Raspberry Pi OS, and

@@ -45,6 +45,7 @@ networking:
   podSubnet: 10.244.0.0/16
 pki:
   algorithm: ECDSA-P256
+machineImage: prepared
 nodes:
   - {name: cp-1, role: control-plane, address: 192.0.2.11}
   - {name: cp-2, role: control-plane, address: 192.0.2.12}

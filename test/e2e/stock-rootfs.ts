@@ -1,5 +1,6 @@
 // The stock machine image of the stock-image boots: Debian bookworm as a cloud image has it —
-// systemd, cloud-init, ca-certificates, curl, iproute2, a kernel for the qemu boot, and
+// systemd, cloud-init, ca-certificates, curl, iproute2, nftables (priority important in Debian,
+// as in Ubuntu's images; the metadata guard loads its table with nft), a kernel for the qemu boot, and
 // systemd's zram generator making a zram swap (as Fedora's and Raspberry Pi OS's images do) —
 // and nothing of kubeseed, containerd or Kubernetes. One package is the test's: nodejs, on which
 // the strict stand-in kubeadm's checker runs (the stand-in package depends on it; kubeseed-boot
@@ -21,6 +22,7 @@ const PACKAGES = [
   'ca-certificates',
   'curl',
   'iproute2',
+  'nftables',
   'systemd-zram-generator',
   'nodejs',
   'linux-image-amd64',

@@ -33,6 +33,7 @@ ${endpoint}
 networking:
   podSubnet: 10.244.0.0/16
   serviceSubnet: 10.96.0.0/12
+machineImage: prepared
 nodes:
   - name: cp-1
     role: control-plane
@@ -400,6 +401,7 @@ kubernetesVersion: 1.34.2
 ENDPOINT
 networking:
   podSubnet: 10.244.0.0/16
+machineImage: prepared
 nodes:
   - {name: cp-1, role: control-plane, address: 192.168.50.11, network: {prefixLength: 24, interface: eth0}}
   - {name: w-1, role: worker, address: 192.168.50.21}

@@ -31,7 +31,8 @@ function specFile(text: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-guard-spec-'));
   dirs.push(dir);
   const file = join(dir, 'cluster.yaml');
-  writeFileSync(file, text);
+  // Appended, so the line:column of every field above stays: the guard applies to stock and prepared images alike.
+  writeFileSync(file, `${text}machineImage: prepared\n`);
   return { dir, file };
 }
 

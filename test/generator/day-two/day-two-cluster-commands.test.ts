@@ -40,6 +40,7 @@ pki:
   algorithm: RSA-2048
 tokens:
   ttl: 2h
+machineImage: prepared
 nodes:
   - name: cp-1
     role: control-plane

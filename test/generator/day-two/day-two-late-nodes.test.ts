@@ -29,6 +29,7 @@ pki:
   algorithm: ECDSA-P256
 tokens:
   ttl: 2h
+machineImage: prepared
 nodes:
   - name: cp-1
     role: control-plane

@@ -21,6 +21,7 @@ networking:
 pki:
   algorithm: ECDSA-P256
 ${extra}
+machineImage: prepared
 nodes:
   - name: cp-1
     role: control-plane
