@@ -42,23 +42,22 @@ function nodeRows(nodes: readonly NodeReport[]): string[][] {
   ];
 }
 
-/** One row per role, carrier and machine image: how many nodes, their largest user-data, how many miss AWS's limit. */
+/** One row per role and carrier: how many nodes, their largest user-data, how many miss AWS's limit. */
 function totalRows(nodes: readonly NodeReport[]): string[][] {
   const groups = new Map<string, NodeReport[]>();
   for (const node of nodes) {
-    const key = `${node.role} ${node.carrier} ${node.machineImage}`;
+    const key = `${node.role} ${node.carrier}`;
     const group = groups.get(key);
     if (group) group.push(node);
     else groups.set(key, [node]);
   }
   return [
-    ['ROLE', 'CARRIER', 'IMAGE', 'NODES', 'LARGEST USER-DATA', 'LARGEST GZIP', 'AWS 16K'],
+    ['ROLE', 'CARRIER', 'NODES', 'LARGEST USER-DATA', 'LARGEST GZIP', 'AWS 16K'],
     ...[...groups.values()].map((group) => {
       const misfits = group.filter((node) => fitLabel(node, 'aws') === 'NO').length;
       return [
         group[0]!.role,
         group[0]!.carrier,
-        group[0]!.machineImage,
         String(group.length),
         `${Math.max(...group.map((node) => node.userData.bytes))} B`,
         `${Math.max(...group.map((node) => node.userData.gzipBytes))} B`,

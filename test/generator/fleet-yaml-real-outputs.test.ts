@@ -16,7 +16,8 @@ import { decodeUserData } from '../helpers/cloud-init.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 // Labels and taints with the strings a YAML 1.1 reader would retype (yes, on, 0600, 1_000, 1e3),
-// static and DHCP networks, both carriers, both arches, ssh keys with spaces and '=='.
+// static and DHCP networks, both carriers, both arches, ssh keys with spaces and '=='; the
+// cloud-init nodes are stock images (their user-data fetches the agent).
 const SPEC = `apiVersion: kubeseed.dev/v1alpha1
 kind: Cluster
 name: proof
@@ -29,6 +30,7 @@ pki:
 podNetwork: flannel
 agent:
   amd64: {url: "https://example.com/kubeseed-boot-linux-amd64", sha512: ${'ab'.repeat(64)}}
+  arm64: {url: "https://example.com/kubeseed-boot-linux-arm64", sha512: ${'cd'.repeat(64)}}
 nodes:
   - name: cp-1
     role: control-plane
