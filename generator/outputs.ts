@@ -3,7 +3,7 @@
 // give byte-identical outputs.
 
 import { KubeseedError, type Problem } from '../core/errors.ts';
-import { renderBundle } from '../core/node-bundle.ts';
+import { renderCheckedBundle } from '../core/node-bundle.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
 import { renderIgnition } from './carriers/ignition.ts';
 import { networkConfig, nocloudMetaData } from './carriers/nocloud.ts';
@@ -116,7 +116,7 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
   const { spec, state, podNetwork, platform } = context;
   const own = context.nodeTokens?.[node.name];
   const token = own?.kind === 'own' ? own.token : state.token;
-  const bundleText = renderBundle(assembleNodeBundle(spec, node, { ...state, token }, podNetwork, caHash));
+  const bundleText = renderCheckedBundle(assembleNodeBundle(spec, node, { ...state, token }, podNetwork, caHash));
   const { main, extras } = carrierOutput(context, node, bundleText);
   const zipped = gzip(main.content);
   const bytes = Buffer.byteLength(main.content);

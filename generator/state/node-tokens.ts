@@ -4,9 +4,10 @@
 // render each node from this record, so existing nodes' outputs never change.
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
 import { atomicWrite } from '../../core/atomic-write.ts';
 import { KubeseedError } from '../../core/errors.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 import { type BootstrapToken, formatBootstrapToken, parseBootstrapToken } from '../tokens/bootstrap-token.ts';
 
 export const NODE_TOKENS_FILE = 'nodes.yaml';
@@ -77,7 +78,9 @@ export function renderNodeTokens(record: NodeTokenRecord): string {
         : { token: formatBootstrapToken(entry.token), ...(entry.expires ? { expires: entry.expires } : {}) },
     ]),
   );
-  return header + stringify({ version: RECORD_VERSION, initNode: record.initNode, nodes });
+  // The fast writer: yaml's own text (no value here is long enough for its default line
+  // width to fold), without its document tree for every node of a fleet.
+  return header + stringifyYaml({ version: RECORD_VERSION, initNode: record.initNode, nodes });
 }
 
 export async function writeNodeTokens(stateDir: string, record: NodeTokenRecord): Promise<void> {
