@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { parseBundle } from '../../core/node-bundle.ts';
+import { parseBundle, renderBundle } from '../../core/node-bundle.ts';
 import { fastYaml, type YamlTextOptions } from '../../core/yaml-stringify.ts';
 import { CLOUD_CONFIG_HEADER } from '../../generator/carriers/cloud-init.ts';
 import { decodeUserData } from '../helpers/cloud-init.ts';
@@ -106,6 +106,15 @@ test('every bundle, kubeadm config, user-data, meta-data and network-config', ({
     }
   }
   assert.ok(documents >= 6 * 4, `${documents} documents checked`);
+});
+
+// generate writes bundles without checking each again (renderCheckedBundle): each must be
+// a valid bundle already in the schema's form, the text renderBundle makes after checking it.
+test('every bundle is valid and in the form the checked render gives', ({ out }) => {
+  for (const node of readdirSync(join(out, 'nodes'))) {
+    const text = readFileSync(join(out, 'nodes', node, 'node.yaml'), 'utf8');
+    assert.is(renderBundle(parseBundle(text)), text, `${node}/node.yaml`);
+  }
 });
 
 test('the labels a YAML 1.1 reader would retype stay strings in the kubeadm config', ({ out }) => {
