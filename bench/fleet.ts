@@ -28,8 +28,8 @@ function fleetSpec(workers: number): string {
     'name: fleet',
     'kubernetesVersion: 1.34.2',
     'controlPlaneEndpoint: 10.0.0.10:6443',
-    // A /10 holds 16,384 per-node /24s.
-    'networking: {podSubnet: 100.64.0.0/10}',
+    // A /9 holds 32,768 per-node /24s: 20,003 nodes need more than a /10's 16,384.
+    'networking: {podSubnet: 10.128.0.0/9}',
     'pki: {algorithm: ECDSA-P256}',
     'machineImage: prepared',
     'nodes:',
