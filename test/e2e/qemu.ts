@@ -59,7 +59,9 @@ export function bootQemu(options: QemuOptions): Machine {
     '-nic',
     options.forwards
       ? // restrict=on: the guest reaches nothing on the host or beyond but the forwards.
-        `user,model=virtio-net-pci,restrict=on,${options.forwards.map((forward) => `guestfwd=tcp:${forward.guest}-tcp:${forward.host}`).join(',')}`
+        // guestfwd to a tcp: chardev connects once, when qemu starts, and carries a single guest
+        // connection; cmd: starts socat for each one (curl's, then the agent's and apt's).
+        `user,model=virtio-net-pci,restrict=on,${options.forwards.map((forward) => `guestfwd=tcp:${forward.guest}-cmd:socat - TCP:${forward.host}`).join(',')}`
       : 'none',
     '-display',
     'none',

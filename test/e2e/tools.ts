@@ -6,4 +6,4 @@ export { IGNITION } from '../helpers/tools.ts';
 export const NSPAWN_TOOLS: Tool[] = ['mmdebstrap', 'systemd-nspawn', 'openssl'];
 export const QEMU_TOOLS: Tool[] = ['mmdebstrap', 'qemu-system-x86_64', 'mkfs.ext4'];
 /** The stock-image boots also build a signed apt repository and fetch Debian's containerd. */
-export const STOCK_TOOLS: Tool[] = ['apt-ftparchive', 'gpg', 'dpkg-deb', 'curl', 'ip'];
+export const STOCK_TOOLS: Tool[] = ['apt-ftparchive', 'gpg', 'dpkg-deb', 'curl', 'ip', 'socat'];

@@ -58,6 +58,8 @@ export const TOOLS = {
   'dpkg-deb': 'dpkg',
   curl: 'curl',
   wget: 'wget',
+  // qemu's guestfwd to a socket carries one connection; a command per connection carries all.
+  socat: 'socat',
 } as const;
 
 export type Tool = keyof typeof TOOLS;
