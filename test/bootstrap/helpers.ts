@@ -30,6 +30,7 @@ import {
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { removeTree } from '../helpers/cleanup.ts';
+import { signServerCertificate } from '../helpers/server-certificate.ts';
 import type { Tool } from '../helpers/tools.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
@@ -116,44 +117,6 @@ function makeCa(dir: string, name: string): void {
   );
 }
 
-function makeServerCert(dir: string, name: string, ca: string): void {
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    dir,
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=kube-apiserver',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-  );
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    `${name}.crt`,
-  );
-}
-
 let pkiCache: Pki | undefined;
 
 /** One PKI per test process: openssl is the slow part. */
@@ -163,8 +126,8 @@ export function makePki(): Pki {
   for (const name of ['ca', 'front-proxy-ca', 'etcd-ca', 'stranger-ca']) makeCa(dir, name);
   openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
   openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
-  makeServerCert(dir, 'server', 'ca');
-  makeServerCert(dir, 'stranger', 'stranger-ca');
+  signServerCertificate(dir, 'server', 'ca');
+  signServerCertificate(dir, 'stranger', 'stranger-ca');
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   pkiCache = {
     dir,

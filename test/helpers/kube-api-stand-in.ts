@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { signServerCertificate } from './server-certificate.ts';
 
 export const NODE_TOKEN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 const TOKEN_KEYS = new Set([
@@ -72,41 +73,7 @@ export function serverCertificate(ca: { cert: string; key: string }): { cert: st
   try {
     writeFileSync(join(dir, 'ca.crt'), ca.cert);
     writeFileSync(join(dir, 'ca.key'), ca.key);
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl(
-      dir,
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-    );
-    openssl(
-      dir,
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-      '-out',
-      'server.crt',
-    );
+    signServerCertificate(dir, 'server', 'ca');
     return { cert: readFileSync(join(dir, 'server.crt'), 'utf8'), key: readFileSync(join(dir, 'server.key'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
