@@ -16,7 +16,7 @@ const FLEETS = [
 ];
 const START_RUNS = 5;
 
-function fleetSpec(workers: number): string {
+export function fleetSpec(workers: number): string {
   const controlPlanes = [1, 2, 3].map((i) => `  - {name: cp-${i}, role: control-plane, address: 10.0.0.${10 + i}}`);
   const nodes = Array.from(
     { length: workers },
@@ -121,6 +121,12 @@ export function benchFleets(): FleetBench[] {
       `${String(workers).padStart(7)}  ${g.wallMs.toFixed(0).padStart(10)} ms  ${g.userMs.toFixed(0).padStart(5)} ms  ${g.systemMs.toFixed(0).padStart(4)} ms  ${g.peakMiB.toFixed(0).padStart(4)} MiB  ${t.wallMs.toFixed(0).padStart(7)} ms  ${t.userMs.toFixed(0).padStart(5)} ms  ${(g.wallMs / t.wallMs).toFixed(2).padStart(7)}×    ${workers === 5000 ? 'user ≤1500 ms, ratio ≤1.3×, ≤300 MiB' : ''}`,
     );
   }
+  benchStart();
+  return results;
+}
+
+/** Only the start section: `node --import tsx -e "import('./bench/fleet.ts').then(m=>m.benchStart())"`. */
+export function benchStart(): void {
   const node = startMs(['-e', '0']);
   const validateSpec = mkdtempSync(join(tmpdir(), 'kubeseed-bench-start-'));
   try {
@@ -133,5 +139,4 @@ export function benchFleets(): FleetBench[] {
   } finally {
     rmSync(validateSpec, { recursive: true, force: true });
   }
-  return results;
 }

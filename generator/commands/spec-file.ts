@@ -11,7 +11,7 @@ export async function readSpecFile(file: string, io: CliIo): Promise<ClusterSpec
     throw new KubeseedError('io', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   try {
-    const { spec, warnings } = loadSpec(text, file);
+    const { spec, warnings } = await loadSpec(text, file);
     for (const warning of warnings) io.stderr.write(`${formatProblem(warning)}\n`);
     return spec;
   } catch (error) {

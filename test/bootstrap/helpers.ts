@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { parse } from 'yaml';
 import { NodeHost } from '../../bootstrap/node-host.ts';
 import {
   type BootstrapRole,
@@ -27,8 +28,9 @@ import {
   type NodeBundle,
   renderBundle,
 } from '../../core/node-bundle.ts';
+import { ProblemSink } from '../../core/schema.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
-import { loadSpec } from '../../generator/spec/load.ts';
+import { specOf } from '../../generator/spec/load.ts';
 import { removeTree } from '../helpers/cleanup.ts';
 import { signServerCertificate } from '../helpers/server-certificate.ts';
 import type { Tool } from '../helpers/tools.ts';
@@ -180,7 +182,10 @@ function clusterYaml(endpoint: string): string {
 
 /** The generator's kubeadm configuration for the role's node: what a real bundle carries. */
 function kubeadmConfig(role: BootstrapRole, endpoint: string, hash: string): string {
-  const { spec } = loadSpec(clusterYaml(endpoint));
+  // specOf is loadSpec's check, without the wait for the `yaml` library loadSpec may import.
+  const sink = new ProblemSink();
+  const spec = specOf(parse(clusterYaml(endpoint)), sink);
+  if (!spec) throw new Error(`the fixture spec is invalid: ${JSON.stringify(sink.problems)}`);
   const node = spec.nodes.find((candidate) => candidate.name === NODE_NAMES[role])!;
   const [id, secret] = TOKEN.split('.') as [string, string];
   return renderKubeadmConfig({ spec, node, token: { id, secret }, caCertHash: hash });

@@ -186,7 +186,7 @@ generate(
       assert.is(all[name]!.kubeVip!.interface, undefined, name);
       assert.not.ok('vip_interface' in envOf(podOf(all[name]!)), name);
     }
-    const { spec: named } = loadSpec(spec('controlPlaneEndpoint: {vip: 192.168.50.5, interface: enp1s0}'));
+    const { spec: named } = await loadSpec(spec('controlPlaneEndpoint: {vip: 192.168.50.5, interface: enp1s0}'));
     assert.equal(named.controlPlaneVip, { address: '192.168.50.5', interface: 'enp1s0' });
   },
 );
@@ -262,7 +262,7 @@ generate(
   async () => {
     for (const minor of MINORS) {
       const version = `${minor}.0`;
-      const { spec: cluster } = loadSpec(spec('controlPlaneEndpoint: {vip: 192.168.50.5}', version));
+      const { spec: cluster } = await loadSpec(spec('controlPlaneEndpoint: {vip: 192.168.50.5}', version));
       const init = cluster.nodes.find((node) => node.bootstrap === 'init')!;
       const config = renderKubeadmConfig({
         spec: cluster,
@@ -277,9 +277,9 @@ generate(
   },
 );
 
-function problemsOf(text: string): Problem[] {
+async function problemsOf(text: string): Promise<Problem[]> {
   try {
-    loadSpec(text);
+    await loadSpec(text);
   } catch (error) {
     if (error instanceof KubeseedError) return [...error.problems];
     throw error;
@@ -354,7 +354,7 @@ const BAD: { name: string; endpoint: string; path: string; message: RegExp }[] =
 
 for (const bad of BAD) {
   validate(`refuses a VIP that is ${bad.name}, naming the field and its line`, async () => {
-    const problems = problemsOf(spec(bad.endpoint));
+    const problems = await problemsOf(spec(bad.endpoint));
     const problem = problems.find((candidate) => candidate.path === bad.path);
     assert.ok(problem, `no problem at ${bad.path}: ${JSON.stringify(problems)}`);
     assert.match(problem!.message, bad.message);
@@ -379,7 +379,7 @@ validate('the CLI prints each problem with file:line:column and its field, exits
 });
 
 validate('without an interface, validate states which control planes leave it to their default route', async () => {
-  const { warnings } = loadSpec(VIP_SPEC);
+  const { warnings } = await loadSpec(VIP_SPEC);
   assert.equal(
     warnings.map(({ path, message, line }) => ({ path, message, line })),
     [
@@ -406,7 +406,7 @@ nodes:
   - {name: cp-1, role: control-plane, address: 192.168.50.11, network: {prefixLength: 24, interface: eth0}}
   - {name: w-1, role: worker, address: 192.168.50.21}
 `;
-  const withVip = loadSpec(single.replace('ENDPOINT', 'controlPlaneEndpoint: {vip: 192.168.50.5}'));
+  const withVip = await loadSpec(single.replace('ENDPOINT', 'controlPlaneEndpoint: {vip: 192.168.50.5}'));
   assert.equal(withVip.spec.controlPlaneVip, { address: '192.168.50.5' });
   assert.equal(withVip.warnings, []);
 

@@ -76,8 +76,8 @@ ${extra}nodes:
 `;
 }
 
-function rendered(version: string, node: string, extra = ''): string {
-  const { spec } = loadSpec(cluster(version, extra));
+async function rendered(version: string, node: string, extra = ''): Promise<string> {
+  const { spec } = await loadSpec(cluster(version, extra));
   const target = spec.nodes.find((candidate) => candidate.name === node)!;
   return renderKubeadmConfig({ spec, node: target, token: TOKEN, caCertHash: HASH });
 }
@@ -95,10 +95,8 @@ const join_ = (config: string, options: { version?: string; caKey?: boolean } = 
 type Doc = Record<string, any>;
 
 /** The generator's init config for 1.33.2 with one change to its parsed documents. */
-function changedInit(change: (docs: Doc[]) => void): string {
-  const docs = rendered('1.33.2', 'cp-1')
-    .split('---\n')
-    .map((text) => parse(text, { version: '1.1' }) as Doc);
+async function changedInit(change: (docs: Doc[]) => void): Promise<string> {
+  const docs = (await rendered('1.33.2', 'cp-1')).split('---\n').map((text) => parse(text, { version: '1.1' }) as Doc);
   change(docs);
   return docs.map((doc) => stringify(doc, { version: '1.1' })).join('---\n');
 }
@@ -123,28 +121,28 @@ configs.after(() => {
 });
 
 for (const minor of MINORS) {
-  configs(`kubeadm v${minor}.0 accepts the generator's init, control-plane join and worker join configs`, () => {
+  configs(`kubeadm v${minor}.0 accepts the generator's init, control-plane join and worker join configs`, async () => {
     const version = `${minor}.0`;
     const pki = compareMinors(minor, '1.34') >= 0 ? 'pki:\n  algorithm: ECDSA-P384\n' : '';
     const ran = [
-      init(rendered(version, 'cp-1', pki), `v${version}`),
-      join_(rendered(version, 'cp-2', pki), { version: `v${version}`, caKey: true }),
-      join_(rendered(version, 'w-1', pki), { version: `v${version}` }),
+      init(await rendered(version, 'cp-1', pki), `v${version}`),
+      join_(await rendered(version, 'cp-2', pki), { version: `v${version}`, caKey: true }),
+      join_(await rendered(version, 'w-1', pki), { version: `v${version}` }),
     ];
     assert.is(ran.length, 3);
     for (const run of ran) assert.is(run.code, 0, run.stderr);
   });
 }
 
-configs('a misspelled field is refused naming it (strict decoding, as `kubeadm config validate`)', () => {
-  const config = changedInit(([initDoc]) => {
+configs('a misspelled field is refused naming it (strict decoding, as `kubeadm config validate`)', async () => {
+  const config = await changedInit(([initDoc]) => {
     initDoc!.nodeRegistration.criSockett = initDoc!.nodeRegistration.criSocket;
   });
   refused(init(config), 'strict decoding error: InitConfiguration.nodeRegistration.criSockett: unknown field');
 });
 
-configs('a field of a later minor is unknown to an older kubeadm', () => {
-  const config = changedInit((docs) => {
+configs('a field of a later minor is unknown to an older kubeadm', async () => {
+  const config = await changedInit((docs) => {
     docs.find((doc) => doc.kind === 'KubeletConfiguration')!.crashLoopBackOff = { maxContainerRestartPeriod: '30s' };
   });
   refused(
@@ -154,20 +152,23 @@ configs('a field of a later minor is unknown to an older kubeadm', () => {
   assert.is(init(config).code, 0, 'kubeadm 1.33 knows it');
 });
 
-configs('a feature gate the minor does not know is refused; one it knows passes', () => {
+configs('a feature gate the minor does not know is refused; one it knows passes', async () => {
   const withGate = (gate: string) =>
     changedInit((docs) => {
       docs.find((doc) => doc.kind === 'ClusterConfiguration')!.featureGates = { [gate]: true };
     });
-  assert.is(init(withGate('WaitForAllControlPlaneComponents')).code, 0);
+  assert.is(init(await withGate('WaitForAllControlPlaneComponents')).code, 0);
   refused(
-    init(withGate('EtcdLearnerMode')),
+    init(await withGate('EtcdLearnerMode')),
     'featureGates: EtcdLearnerMode is not a valid feature name in 1.33 (removed in 1.33)',
   );
-  refused(init(withGate('NodeLocalCRISocketMode')), 'featureGates: NodeLocalCRISocketMode is not a valid feature name');
+  refused(
+    init(await withGate('NodeLocalCRISocketMode')),
+    'featureGates: NodeLocalCRISocketMode is not a valid feature name',
+  );
 });
 
-configs('types and formats: durations, tokens, CIDRs, ports, addresses', () => {
+configs('types and formats: durations, tokens, CIDRs, ports, addresses', async () => {
   // [document index (0 Init, 1 Cluster), field path, wrong value, what kubeadm says]
   const cases: [number, string, unknown, string][] = [
     [0, 'bootstrapTokens.0.ttl', '24 hours', '"24 hours" is not a Go duration'],
@@ -185,7 +186,7 @@ configs('types and formats: durations, tokens, CIDRs, ports, addresses', () => {
   let refusedCount = 0;
   for (const [index, path, value, message] of cases) {
     const label = `${path} = ${JSON.stringify(value)}`;
-    const run = init(changedInit((docs) => setField(docs[index]!, path, value)));
+    const run = init(await changedInit((docs) => setField(docs[index]!, path, value)));
     assert.is(run.code, 1, `${label}: ${run.stderr}`);
     assert.match(run.stderr, message, label);
     assert.not.match(run.stderr, TOKEN.secret, `${label}: the token secret is never printed`);
@@ -194,16 +195,16 @@ configs('types and formats: durations, tokens, CIDRs, ports, addresses', () => {
   assert.is(refusedCount, cases.length);
 });
 
-configs('cross-document rules: kube-proxy clusterCIDR is the pod subnet, duplicated kinds, unknown kinds', () => {
+configs('cross-document rules: kube-proxy clusterCIDR is the pod subnet, duplicated kinds, unknown kinds', async () => {
   refused(
     init(
-      changedInit((docs) =>
+      await changedInit((docs) =>
         setField(docs.find((doc) => doc.kind === 'KubeProxyConfiguration')!, 'clusterCIDR', '10.245.0.0/16'),
       ),
     ),
     'KubeProxyConfiguration.clusterCIDR: Invalid value: "10.245.0.0/16": must equal ClusterConfiguration networking.podSubnet "10.244.0.0/16"',
   );
-  const config = rendered('1.33.2', 'cp-1');
+  const config = await rendered('1.33.2', 'cp-1');
   refused(init(`${config}---\n${config.split('---\n')[1]}`), 'kind "ClusterConfiguration" is specified twice');
   refused(
     init(config.replace('kind: InitConfiguration', 'kind: InitConfig')),
@@ -215,21 +216,24 @@ configs('cross-document rules: kube-proxy clusterCIDR is the pod subnet, duplica
   );
 });
 
-configs('the control plane version must be one the installed kubeadm deploys', () => {
+configs('the control plane version must be one the installed kubeadm deploys', async () => {
   refused(
-    init(rendered('1.31.4', 'cp-1')),
+    init(await rendered('1.31.4', 'cp-1')),
     'only supports deploying clusters with the control plane version >= 1.32.0. Current version: v1.31.4',
   );
-  refused(init(rendered('1.33.2', 'cp-1').replace(/kubernetesVersion: .*\n/, '')), 'kubernetesVersion: Required value');
-  const newer = init(rendered('1.34.1', 'cp-1'));
+  refused(
+    init((await rendered('1.33.2', 'cp-1')).replace(/kubernetesVersion: .*\n/, '')),
+    'kubernetesVersion: Required value',
+  );
+  const newer = init(await rendered('1.34.1', 'cp-1'));
   assert.is(newer.code, 0, newer.stderr);
   assert.match(newer.stderr, 'Kubernetes version is greater than kubeadm version');
 });
 
 configs(
   'join: discovery is required, pinned and well formed; controlPlane only with the shared CA on the machine',
-  () => {
-    const worker = rendered('1.33.2', 'w-1');
+  async () => {
+    const worker = await rendered('1.33.2', 'w-1');
     refused(
       join_(worker.replace(/discovery:\n( {2}.*\n| {4}.*\n| {6}.*\n)*/, '')),
       'discovery: Required value: bootstrapToken or file must be set',
@@ -247,7 +251,7 @@ configs(
       join_(worker.replace(`${TOKEN.id}.${TOKEN.secret}`, `${TOKEN.id}.short`)),
       'discovery.bootstrapToken.token: Invalid value',
     );
-    const controlPlane = rendered('1.33.2', 'cp-2');
+    const controlPlane = await rendered('1.33.2', 'cp-2');
     refused(join_(controlPlane), 'no shared CA');
     refused(join_(worker, { caKey: true }), 'a worker must not hold the CA key');
     const ignored = join_(`${worker}---\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n`);

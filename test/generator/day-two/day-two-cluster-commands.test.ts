@@ -264,7 +264,7 @@ async function removeSetup(context: Context, pods: StandInPod[], members = 2, co
     pods,
     podTerminationMs: 200,
   });
-  const { spec } = loadSpec(readFileSync(context.file, 'utf8'));
+  const { spec } = await loadSpec(readFileSync(context.file, 'utf8'));
   const state = await loadExistingState(join(context.out, 'state'), spec);
   const client = await connectToCluster(spec, state, new Date());
   const log: string[] = [];

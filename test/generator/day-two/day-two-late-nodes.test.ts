@@ -177,7 +177,7 @@ test('cluster-info never signed for the new token: the Secret is deleted again a
   const before = tree(cluster.out);
   const text = spec(cluster.port, ['w-1', 'w-2']);
   writeFileSync(cluster.file, text);
-  const { spec: loaded } = loadSpec(text, cluster.file);
+  const { spec: loaded } = await loadSpec(text, cluster.file);
   const refused = await generate(loaded, {
     outDir: cluster.out,
     podNetwork: podNetworkTemplate(loaded.podNetwork),

@@ -27,9 +27,9 @@ machineImage: prepared
 type Outcome<T> = { value: T } | { problems: string[] };
 
 /** Problems relative to the item, so the spec's and the bundle's can be compared. */
-function outcome<T>(load: () => T, itemPath: string): Outcome<T> {
+async function outcome<T>(load: () => T | Promise<T>, itemPath: string): Promise<Outcome<T>> {
   try {
-    return { value: load() };
+    return { value: await load() };
   } catch (error) {
     if (!(error instanceof KubeseedError)) throw error;
     return {
@@ -40,11 +40,11 @@ function outcome<T>(load: () => T, itemPath: string): Outcome<T> {
   }
 }
 
-function inSpec(extra: string, itemPath = ''): Outcome<ClusterSpec> {
-  return outcome(() => loadSpec(`${SPEC}${extra}`).spec, itemPath);
+function inSpec(extra: string, itemPath = ''): Promise<Outcome<ClusterSpec>> {
+  return outcome(async () => (await loadSpec(`${SPEC}${extra}`)).spec, itemPath);
 }
 
-function inBundle(change: (bundle: NodeBundle) => NodeBundle, itemPath: string): Outcome<NodeBundle> {
+function inBundle(change: (bundle: NodeBundle) => NodeBundle, itemPath: string): Promise<Outcome<NodeBundle>> {
   return outcome(() => parseBundle(stringify(change(makeBundle('worker')))), itemPath);
 }
 
@@ -65,12 +65,12 @@ const mirrors: Array<Record<string, unknown>> = [
   { host: 'registry.k8s.io', endpoints: ['https://mirror.local'] },
 ];
 
-test('a registry mirror the spec accepts is one the bundle accepts, and the other way round', () => {
+test('a registry mirror the spec accepts is one the bundle accepts, and the other way round', async () => {
   const withCa = { host: 'docker.io', mirrors: ['https://mirror.local'], caCertificate: makePki().caCert };
   let accepted = 0;
   for (const mirror of [...mirrors, withCa]) {
-    const spec = inSpec(`registries:\n  - ${JSON.stringify(mirror)}\n`, 'registries[0]');
-    const bundle = inBundle(
+    const spec = await inSpec(`registries:\n  - ${JSON.stringify(mirror)}\n`, 'registries[0]');
+    const bundle = await inBundle(
       (base) => ({ ...base, runtime: { ...base.runtime, registryMirrors: [mirror as never] } }),
       'runtime.registryMirrors[0]',
     );
@@ -90,7 +90,7 @@ test('a registry mirror the spec accepts is one the bundle accepts, and the othe
   assert.is(accepted, 4);
 });
 
-test('an image archive the spec accepts is one the bundle accepts, and the other way round', () => {
+test('an image archive the spec accepts is one the bundle accepts, and the other way round', async () => {
   const sha256 = 'ab'.repeat(32);
   const archives: Array<Record<string, unknown>> = [
     { path: '/var/lib/kubeseed/images/images.tar', sha256 },
@@ -101,8 +101,8 @@ test('an image archive the spec accepts is one the bundle accepts, and the other
     { path: '/images.tar' },
   ];
   for (const archive of archives) {
-    const spec = inSpec(`imageArchives:\n  - ${JSON.stringify(archive)}\n`, 'imageArchives[0]');
-    const bundle = inBundle(
+    const spec = await inSpec(`imageArchives:\n  - ${JSON.stringify(archive)}\n`, 'imageArchives[0]');
+    const bundle = await inBundle(
       (base) => ({ ...base, images: { ...base.images, archives: [archive as never] } }),
       'images.archives[0]',
     );
@@ -117,7 +117,7 @@ test('an image archive the spec accepts is one the bundle accepts, and the other
   }
 });
 
-test('a package mirror the spec accepts is one the bundle accepts, and the other way round', () => {
+test('a package mirror the spec accepts is one the bundle accepts, and the other way round', async () => {
   const repositories: Array<Record<string, unknown>> = [
     { url: 'http://mirror.local/k8s/core:/stable:/', keyFingerprint: 'DE15B14486CD377B9E876E1A234654DA9A296436' },
     { url: 'https://mirror.local/', keyFingerprint: 'de15 b144 86cd 377b 9e87  6e1a 2346 54da 9a29 6436' },
@@ -128,8 +128,8 @@ test('a package mirror the spec accepts is one the bundle accepts, and the other
   ];
   let accepted = 0;
   for (const repository of repositories) {
-    const spec = inSpec(`packageRepository: ${JSON.stringify(repository)}\n`, 'packageRepository');
-    const bundle = inBundle(
+    const spec = await inSpec(`packageRepository: ${JSON.stringify(repository)}\n`, 'packageRepository');
+    const bundle = await inBundle(
       (base) => ({ ...base, install: { machineImage: 'stock', packageRepository: repository as never } }),
       'install.packageRepository',
     );
@@ -146,7 +146,7 @@ test('a package mirror the spec accepts is one the bundle accepts, and the other
   assert.is(accepted, 2);
 });
 
-test('every endpoint the spec accepts reaches the bundle in a form the agent accepts', () => {
+test('every endpoint the spec accepts reaches the bundle in a form the agent accepts', async () => {
   for (const endpoint of [
     'k8s.example.com',
     'k8s.example.com:443',
@@ -154,10 +154,13 @@ test('every endpoint the spec accepts reaches the bundle in a form the agent acc
     '"[2001:db8::10]:6443"',
     '2001:db8::10',
   ]) {
-    const spec = inSpec(`controlPlaneEndpoint: ${endpoint}\n`);
+    const spec = await inSpec(`controlPlaneEndpoint: ${endpoint}\n`);
     assert.ok('value' in spec, `${endpoint}: ${JSON.stringify(spec)}`);
     const written = formatEndpoint(spec.value.controlPlaneEndpoint);
-    const bundle = inBundle((base) => ({ ...base, cluster: { ...base.cluster, controlPlaneEndpoint: written } }), '');
+    const bundle = await inBundle(
+      (base) => ({ ...base, cluster: { ...base.cluster, controlPlaneEndpoint: written } }),
+      '',
+    );
     assert.ok('value' in bundle, `${written}: ${JSON.stringify(bundle)}`);
   }
 });

@@ -24,9 +24,9 @@ nodes:
 machineImage: prepared
 `;
 
-function problemsOf(text: string): Problem[] {
+async function problemsOf(text: string): Promise<Problem[]> {
   try {
-    loadSpec(text);
+    await loadSpec(text);
   } catch (error) {
     if (error instanceof KubeseedError) return [...error.problems];
     throw error;
@@ -36,8 +36,10 @@ function problemsOf(text: string): Problem[] {
 
 const valid = suite('cluster spec: valid input');
 
-valid('the example in examples/ loads, with defaults applied', () => {
-  const { spec, warnings } = loadSpec(readFileSync(new URL('../../../examples/cluster.yaml', import.meta.url), 'utf8'));
+valid('the example in examples/ loads, with defaults applied', async () => {
+  const { spec, warnings } = await loadSpec(
+    readFileSync(new URL('../../../examples/cluster.yaml', import.meta.url), 'utf8'),
+  );
   assert.is(spec.name, 'homelab');
   assert.equal(
     spec.nodes.map((node) => node.bootstrap),
@@ -47,11 +49,11 @@ valid('the example in examples/ loads, with defaults applied', () => {
   assert.equal(warnings, []);
 });
 
-valid('defaults: endpoint from the single control plane, service subnet, dns domain, validity, ttl', () => {
+valid('defaults: endpoint from the single control plane, service subnet, dns domain, validity, ttl', async () => {
   const text = BASE.replace('controlPlaneEndpoint: 10.0.0.10:6443\n', '')
     .replace('  serviceSubnet: 10.96.0.0/12\n', '')
     .replace('pki:\n  algorithm: RSA-2048\n', '');
-  const { spec } = loadSpec(text);
+  const { spec } = await loadSpec(text);
   assert.equal(spec.controlPlaneEndpoint, { host: '10.0.0.10', port: 6443 });
   assert.equal(spec.networking, {
     podSubnets: ['10.244.0.0/16'],
@@ -71,12 +73,12 @@ valid('defaults: endpoint from the single control plane, service subnet, dns dom
   assert.is(spec.nodes[0]!.taints, undefined);
 });
 
-valid('the first control plane initialises, later control planes join', () => {
+valid('the first control plane initialises, later control planes join', async () => {
   const text = BASE.replace(
     'nodes:\n',
     'nodes:\n  - name: worker-0\n    role: worker\n  - name: cp-0\n    role: control-plane\n',
   );
-  const { spec } = loadSpec(text);
+  const { spec } = await loadSpec(text);
   assert.equal(
     spec.nodes.map((node) => `${node.name}:${node.bootstrap}`),
     ['worker-0:worker', 'cp-0:init', 'cp-1:control-plane', 'worker-1:worker'],
@@ -85,31 +87,34 @@ valid('the first control plane initialises, later control planes join', () => {
 
 // flannel's is the only pod network template, and it is IPv4-only: dual-stack subnets are
 // well formed and the bracketed IPv6 endpoint is fine, but the pod network refuses them.
-valid('dual-stack subnets and a bracketed IPv6 endpoint: only the IPv4-only pod network (flannel) is named', () => {
-  const text = BASE.replace('podSubnet: 10.244.0.0/16', 'podSubnet: 10.244.0.0/16,fd00:10:244::/56')
-    .replace('serviceSubnet: 10.96.0.0/12', 'serviceSubnet: 10.96.0.0/12,fd00:10:96::/112')
-    .replace('controlPlaneEndpoint: 10.0.0.10:6443', 'controlPlaneEndpoint: "[2001:db8::10]:6443"');
-  assert.is.not(text, BASE);
-  assert.match(text, 'fd00:10:96::/112');
-  const problems = (() => {
-    try {
-      return loadSpec(text).spec;
-    } catch (error) {
-      return (error as KubeseedError).problems;
-    }
-  })();
-  assert.equal(problems, [
-    {
-      path: 'networking.podSubnet',
-      message: "flannel's template carries IPv4 only; remove the other pod subnet",
-      line: 7,
-      column: 14,
-    },
-  ]);
-});
+valid(
+  'dual-stack subnets and a bracketed IPv6 endpoint: only the IPv4-only pod network (flannel) is named',
+  async () => {
+    const text = BASE.replace('podSubnet: 10.244.0.0/16', 'podSubnet: 10.244.0.0/16,fd00:10:244::/56')
+      .replace('serviceSubnet: 10.96.0.0/12', 'serviceSubnet: 10.96.0.0/12,fd00:10:96::/112')
+      .replace('controlPlaneEndpoint: 10.0.0.10:6443', 'controlPlaneEndpoint: "[2001:db8::10]:6443"');
+    assert.is.not(text, BASE);
+    assert.match(text, 'fd00:10:96::/112');
+    const problems = await (async () => {
+      try {
+        return (await loadSpec(text)).spec;
+      } catch (error) {
+        return (error as KubeseedError).problems;
+      }
+    })();
+    assert.equal(problems, [
+      {
+        path: 'networking.podSubnet',
+        message: "flannel's template carries IPv4 only; remove the other pod subnet",
+        line: 7,
+        column: 14,
+      },
+    ]);
+  },
+);
 
-valid('tokens.ttl 0 is accepted with a warning', () => {
-  const { spec, warnings } = loadSpec(`${BASE}tokens:\n  ttl: 0\n`);
+valid('tokens.ttl 0 is accepted with a warning', async () => {
+  const { spec, warnings } = await loadSpec(`${BASE}tokens:\n  ttl: 0\n`);
   assert.is(spec.tokens.ttlSeconds, 0);
   assert.equal(warnings, [
     {
@@ -609,34 +614,34 @@ const cases: BadCase[] = [
 ];
 
 for (const badCase of cases) {
-  invalid(badCase.name, () => {
-    assert.equal(problemsOf(badCase.text), badCase.expected);
+  invalid(badCase.name, async () => {
+    assert.equal(await problemsOf(badCase.text), badCase.expected);
   });
 }
 
-invalid('all problems are reported together', () => {
+invalid('all problems are reported together', async () => {
   const text = replace('name: demo', 'name: Demo')
     .replace('algorithm: RSA-2048', 'algorithm: DSA')
     .replace('role: worker', 'role: boss');
   assert.equal(
-    problemsOf(text).map((problem) => problem.path),
+    (await problemsOf(text)).map((problem) => problem.path),
     ['name', 'pki.algorithm', 'nodes[1].role'],
   );
 });
 
-invalid('read from a file, each problem starts with file:line:col, the form editors jump to', () => {
-  const lines = (text: string) => {
+invalid('read from a file, each problem starts with file:line:col, the form editors jump to', async () => {
+  const lines = async (text: string) => {
     try {
-      loadSpec(text, 'cluster.yaml');
+      await loadSpec(text, 'cluster.yaml');
     } catch (error) {
       return (error as KubeseedError).problems.map(formatProblem);
     }
     return [];
   };
-  assert.equal(lines(replace('role: worker', 'role: boss')), [
+  assert.equal(await lines(replace('role: worker', 'role: boss')), [
     'cluster.yaml:16:11: nodes[1].role: "boss" is not supported; expected one of: control-plane, worker',
   ]);
-  assert.equal(lines(replace('  podSubnet: 10.244.0.0/16', '  podSubnet: [10.244.0.0/16')), [
+  assert.equal(await lines(replace('  podSubnet: 10.244.0.0/16', '  podSubnet: [10.244.0.0/16')), [
     'cluster.yaml:8:3: Flow sequence in block collection must be sufficiently indented and end with a ]',
   ]);
 });
