@@ -12,7 +12,9 @@ export interface HostPort {
 function split(text: string): [host: string, port: string | undefined] | undefined {
   const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(text);
   if (bracketed) return isIP(bracketed[1]!) === 6 ? [bracketed[1]!, bracketed[2]] : undefined;
-  if (isIP(text) === 6) return [text, undefined];
+  // An IPv6 address has two colons at least: checking that first spares `host:port` the
+  // first use of node's IPv6 pattern, which costs ~7 ms of a `validate` run.
+  if (text.indexOf(':') !== text.lastIndexOf(':') && isIP(text) === 6) return [text, undefined];
   const [host = '', port, ...rest] = text.split(':');
   return rest.length > 0 ? undefined : [host, port];
 }

@@ -59,14 +59,14 @@ const IMPLICIT_TAGS = new Set<string | null>([null, '?', ...Object.values(TAGS)]
 const CORE = FAILSAFE_SCHEMA.extend({ implicit });
 
 /**
- * Directives, verbatim tags (`!<…>`, which may name `?`), explicit `?` keys, a line that
- * starts with `---` or `...` and goes on (js-yaml reads a document marker there), and a
- * sequence entry left empty (`- -` ending a line: js-yaml puts the next, less indented
- * entry into the inner sequence), a line break that is a lone CR, and a comment right
- * after a quote or bracket with no space (js-yaml takes these, the `yaml` library not).
+ * Where js-yaml takes what the `yaml` library rejects or reads otherwise: directives,
+ * verbatim tags (`!<…>`, which may name `?`), explicit `?` keys, content after `---` or
+ * `...` on its line, a sequence entry left empty (`- -` ending a line: js-yaml puts the
+ * next, less indented entry into the inner sequence), a tab in a line's indentation, a line
+ * break that is a lone CR, and a comment right after a quote or bracket with no space.
  */
 const DECLINED_SYNTAX =
-  /\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)\S|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+  /\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
 /** Keys js-yaml makes from a null (`~: a`, `: a` give "null"; the `yaml` library ""), merge keys. */
 const DECLINED_KEYS = new Set(['null', '<<', '__proto__']);
 
