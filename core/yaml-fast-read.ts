@@ -63,10 +63,11 @@ const CORE = FAILSAFE_SCHEMA.extend({ implicit });
  * verbatim tags (`!<…>`, which may name `?`), explicit `?` keys, content after `---` or
  * `...` on its line, a sequence entry left empty (`- -` ending a line: js-yaml puts the
  * next, less indented entry into the inner sequence), a tab in a line's indentation, a line
- * break that is a lone CR, and a comment right after a quote or bracket with no space.
+ * break that is a lone CR, a comment right after a quote or bracket with no space, and a
+ * byte order mark (js-yaml drops it wherever it is).
  */
 const DECLINED_SYNTAX =
-  /\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+  /\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
 /** Keys js-yaml makes from a null (`~: a`, `: a` give "null"; the `yaml` library ""), merge keys. */
 const DECLINED_KEYS = new Set(['null', '<<', '__proto__']);
 
