@@ -63,11 +63,13 @@ const CORE = FAILSAFE_SCHEMA.extend({ implicit });
  * verbatim tags (`!<…>`, which may name `?`), explicit `?` keys, content after `---` or
  * `...` on its line, a sequence entry left empty (`- -` ending a line: js-yaml puts the
  * next, less indented entry into the inner sequence), a tab in a line's indentation, a line
- * break that is a lone CR, a comment right after a quote or bracket with no space, and a
- * byte order mark (js-yaml drops it wherever it is).
+ * break that is a lone CR, a comment right after a quote or bracket with no space, a byte
+ * order mark (js-yaml drops it wherever it is), a `\U` escape (js-yaml takes code points
+ * past U+10FFFF) and a block scalar's indentation indicator (`|2`: js-yaml keeps spaces of
+ * blank lines the `yaml` library drops).
  */
 const DECLINED_SYNTAX =
-  /\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+  /\\U|[|>][-+]?[1-9]|\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
 /** Keys js-yaml makes from a null (`~: a`, `: a` give "null"; the `yaml` library ""), merge keys. */
 const DECLINED_KEYS = new Set(['null', '<<', '__proto__']);
 
@@ -98,11 +100,18 @@ function followedByColon(input: string, position: number): boolean {
 
 const opened: number[] = [];
 
+/** Whether the node that starts at `first` is a value after `:` (not a key, nor a list item). */
+function afterColon(input: string, first: number): boolean {
+  let at = first - 1;
+  while (input[at] === ' ' || input[at] === '\t') at--;
+  return input[at] === ':';
+}
+
 // Called as each node opens and closes: a tag or an anchor (every alias needs one)
-// declines; so does a collection used as a key (js-yaml joins `[1, 2]` into "1,2"; the
-// `yaml` library writes it as YAML), and a quoted scalar or a flow collection over several
-// lines (js-yaml accepts continuation lines the `yaml` library rejects as not indented
-// enough).
+// declines; so does a collection used as a key (js-yaml joins `[1, 2]` into "1,2" and a
+// mapping into "[object Object]"; the `yaml` library writes them as YAML), and a quoted
+// scalar or a flow collection over several lines (js-yaml accepts continuation lines the
+// `yaml` library rejects as not indented enough).
 function onNode(event: 'open' | 'close', state: State): void {
   if (event === 'open') {
     opened.push(state.position);
@@ -110,16 +119,22 @@ function onNode(event: 'open' | 'close', state: State): void {
   }
   const start = opened.pop()!;
   const node = state as NodeState;
+  const input = node.input;
   if (node.anchor !== null || !IMPLICIT_TAGS.has(node.tag)) throw new Declined();
-  const first = contentStart(node.input, start);
-  const opener = node.input[first];
-  if (
-    node.kind === 'scalar' ? node.tag === null && (opener === '"' || opener === "'") : opener === '[' || opener === '{'
-  ) {
-    const lineEnd = node.input.indexOf('\n', first);
+  const first = contentStart(input, start);
+  const opener = input[first];
+  const flow = node.kind !== 'scalar' && (opener === '[' || opener === '{');
+  if (node.kind === 'scalar' ? node.tag === null && (opener === '"' || opener === "'") : flow) {
+    const lineEnd = input.indexOf('\n', first);
     if (lineEnd !== -1 && lineEnd < node.position) throw new Declined();
   }
-  if (node.kind !== 'scalar' && node.kind !== null && followedByColon(node.input, node.position)) throw new Declined();
+  if (node.kind !== 'scalar' && node.kind !== null && followedByColon(input, node.position)) throw new Declined();
+  // In a flow mapping, a flow collection not after `:` is a key with no value: `{[a]}`. (A
+  // node that starts where its parent starts is the parent read again as a would-be key.)
+  if (flow && opened.length > 0) {
+    const parent = contentStart(input, opened.at(-1)!);
+    if (parent !== first && input[parent] === '{' && !afterColon(input, first)) throw new Declined();
+  }
 }
 
 /** The `yaml` library rejects an implicit key that ends more than 1,024 characters after it starts. */

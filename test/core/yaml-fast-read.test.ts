@@ -139,6 +139,8 @@ const DOCUMENTS = [
   ],
   ...['a: "x\u2028y"\n', 'a: x\u0085y\n', 'a: "a\\x"\n', 'a: "\\u12"\n', '"a\n b": c\n', 'a\n b: c\n'],
   ...[`${'k'.repeat(1030)}: v\n`, `"${'k'.repeat(1030)}": v\n`, `k: ${'v'.repeat(1030)}\n`],
+  ...['{{k:o}}\n', '{[]}\n', '{[a, b]}\n', 'x: {a, {b: 1}}\n', 'x: {a, [b]}\n', '{a: {b: 1}}\n', '{a:[1]}\n'],
+  ...['[{a: 1}, [2]]\n', '- {a: [b, {c: d}]}\n', '- "\\U0060F600"\n', 'a: |2\n    \n', 'a: |\n  x\n    \n'],
   // Label maps with odd keys.
   'labels:\n  kubernetes.io/role: x\n  "a b": c\n  a.b/c-d_e: f\n  1: x\n  true: y\n  0x1F: z\n  1.50: w\n  .inf: v\n  -0: u\n  "": t\n  "#x": s\n  x#y: r\n',
 ];
