@@ -65,11 +65,13 @@ const CORE = FAILSAFE_SCHEMA.extend({ implicit });
  * next, less indented entry into the inner sequence), a tab in a line's indentation, a line
  * break that is a lone CR, a comment right after a quote or bracket with no space, a byte
  * order mark (js-yaml drops it wherever it is), a `\U` escape (js-yaml takes code points
- * past U+10FFFF) and a block scalar's indentation indicator (`|2`: js-yaml keeps spaces of
- * blank lines the `yaml` library drops).
+ * past U+10FFFF), a block scalar's indentation indicator (`|2`: js-yaml keeps spaces of
+ * blank lines the `yaml` library drops) and blank lines with spaces at a block scalar's
+ * start (js-yaml takes its indentation from them; the `yaml` library rejects more-indented
+ * ones).
  */
 const DECLINED_SYNTAX =
-  /\\U|[|>][-+]?[1-9]|\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:\S|[ \t]+[^#\s])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+  /\\U|[|>][-+]?[1-9]|[|>][-+]?[ \t]*(?:#.*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n|\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^# \t\r\n])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
 /** Keys js-yaml makes from a null (`~: a`, `: a` give "null"; the `yaml` library ""), merge keys. */
 const DECLINED_KEYS = new Set(['null', '<<', '__proto__']);
 

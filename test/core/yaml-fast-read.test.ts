@@ -141,6 +141,7 @@ const DOCUMENTS = [
   ...[`${'k'.repeat(1030)}: v\n`, `"${'k'.repeat(1030)}": v\n`, `k: ${'v'.repeat(1030)}\n`],
   ...['{{k:o}}\n', '{[]}\n', '{[a, b]}\n', 'x: {a, {b: 1}}\n', 'x: {a, [b]}\n', '{a: {b: 1}}\n', '{a:[1]}\n'],
   ...['[{a: 1}, [2]]\n', '- {a: [b, {c: d}]}\n', '- "\\U0060F600"\n', 'a: |2\n    \n', 'a: |\n  x\n    \n'],
+  ...['---\u00a0v: 1\n', 'a: |\n   \n # \n', 'a0: |\r\n\r\n   \r\n # \r\n', 'a: |\n  x\n   \r\n  y\n'],
   // Label maps with odd keys.
   'labels:\n  kubernetes.io/role: x\n  "a b": c\n  a.b/c-d_e: f\n  1: x\n  true: y\n  0x1F: z\n  1.50: w\n  .inf: v\n  -0: u\n  "": t\n  "#x": s\n  x#y: r\n',
 ];
