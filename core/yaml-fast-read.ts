@@ -68,10 +68,10 @@ const CORE = FAILSAFE_SCHEMA.extend({ implicit });
  * past U+10FFFF), a block scalar's indentation indicator (`|2`: js-yaml keeps spaces of
  * blank lines the `yaml` library drops) and blank lines with spaces at a block scalar's
  * start (js-yaml takes its indentation from them; the `yaml` library rejects more-indented
- * ones).
+ * ones), and keep chomping (`|+`: the two differ on trailing blank lines at the end).
  */
 const DECLINED_SYNTAX =
-  /\\U|[|>][-+]?[1-9]|[|>][-+]?[ \t]*(?:#.*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n|\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^# \t\r\n])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+  /\\U|[|>][-+]?[1-9]|[|>]\+|[|>][-+]?[ \t]*(?:#.*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n|\ufeff|\r(?!\n)|["'\]}]#|^%|^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^# \t\r\n])|^ *\t|!<|(?:^|[\s[{,])\?(?:\s|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
 /** Keys js-yaml makes from a null (`~: a`, `: a` give "null"; the `yaml` library ""), merge keys. */
 const DECLINED_KEYS = new Set(['null', '<<', '__proto__']);
 

@@ -35,7 +35,8 @@ function mismatch(text: string): string | undefined {
   if (!fast) return undefined;
   const slow = slowValue(text);
   if (!slow) return `${JSON.stringify(text)}: accepted, the yaml library rejects it`;
-  if (!isDeepStrictEqual(fast.value, slow.value)) {
+  // Key order too: a label map is written back in the order it was read.
+  if (!isDeepStrictEqual(fast.value, slow.value) || JSON.stringify(fast.value) !== JSON.stringify(slow.value)) {
     return `${JSON.stringify(text)}: ${JSON.stringify(fast.value)}, the yaml library ${JSON.stringify(slow.value)}`;
   }
   return undefined;
@@ -142,6 +143,7 @@ const DOCUMENTS = [
   ...['{{k:o}}\n', '{[]}\n', '{[a, b]}\n', 'x: {a, {b: 1}}\n', 'x: {a, [b]}\n', '{a: {b: 1}}\n', '{a:[1]}\n'],
   ...['[{a: 1}, [2]]\n', '- {a: [b, {c: d}]}\n', '- "\\U0060F600"\n', 'a: |2\n    \n', 'a: |\n  x\n    \n'],
   ...['---\u00a0v: 1\n', 'a: |\n   \n # \n', 'a0: |\r\n\r\n   \r\n # \r\n', 'a: |\n  x\n   \r\n  y\n'],
+  'a: |+\n  line1\n\n\n\n  ',
   // Label maps with odd keys.
   'labels:\n  kubernetes.io/role: x\n  "a b": c\n  a.b/c-d_e: f\n  1: x\n  true: y\n  0x1F: z\n  1.50: w\n  .inf: v\n  -0: u\n  "": t\n  "#x": s\n  x#y: r\n',
 ];
