@@ -7,7 +7,7 @@ import { renderCheckedBundle } from '../core/node-bundle.ts';
 import { gzip, renderCloudInit } from './carriers/cloud-init.ts';
 import { renderIgnition } from './carriers/ignition.ts';
 import { networkConfig, nocloudMetaData } from './carriers/nocloud.ts';
-import { fitOf, PLATFORMS, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
+import { fitOf, fitsEveryPlatform, PLATFORMS, type Platform, type PlatformFit } from './carriers/size-budgets.ts';
 import { assembleNodeBundle, type PodNetworkTemplate } from './node-bundle.ts';
 import { caCertHash } from './pki/ca-hash.ts';
 import { renderKubeconfig } from './pki/kubeconfig.ts';
@@ -34,7 +34,11 @@ export interface NodeReport {
   machineImage: NodeSpec['machineImage'];
   /** Paths relative to the output directory; `userData` is what the machine reads first (user-data or config.ign). */
   files: { bundle: string; userData: string; metaData?: string; networkConfig?: string };
-  userData: { bytes: number; gzipBytes: number; encoding: 'plain' | 'gzip' };
+  /**
+   * `gzipBytes` only where the plain text misses some platform's limit: elsewhere gzip
+   * decides no fit, and measuring it cost a compression per node.
+   */
+  userData: { bytes: number; gzipBytes?: number; encoding: 'plain' | 'gzip' };
   platforms: PlatformFit[];
 }
 
@@ -118,13 +122,14 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
   const token = own?.kind === 'own' ? own.token : state.token;
   const bundleText = renderCheckedBundle(assembleNodeBundle(spec, node, { ...state, token }, podNetwork, caHash));
   const { main, extras } = carrierOutput(context, node, bundleText);
-  const zipped = gzip(main.content);
   const bytes = Buffer.byteLength(main.content);
+  const zipped = fitsEveryPlatform(bytes) ? undefined : gzip(main.content);
   const platforms = PLATFORMS.map((candidate) =>
-    fitOf({ ...candidate, acceptsGzip: candidate.acceptsGzip && main.acceptsGzip }, bytes, zipped.length),
+    fitOf({ ...candidate, acceptsGzip: candidate.acceptsGzip && main.acceptsGzip }, bytes, zipped?.length),
   );
   const chosen = platform ? platforms.find((fit) => fit.platform === platform.name)! : undefined;
-  const encoding: 'plain' | 'gzip' = chosen?.fits === 'gzip' ? 'gzip' : 'plain';
+  const written = chosen?.fits === 'gzip' ? zipped : undefined;
+  const encoding: 'plain' | 'gzip' = written ? 'gzip' : 'plain';
   const base = `nodes/${node.name}`;
   const report: NodeReport = {
     name: node.name,
@@ -138,16 +143,16 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
       userData: `${base}/${main.name}`,
       ...('meta-data' in extras ? { metaData: `${base}/meta-data`, networkConfig: `${base}/network-config` } : {}),
     },
-    userData: { bytes, gzipBytes: zipped.length, encoding },
+    userData: { bytes, ...(zipped ? { gzipBytes: zipped.length } : {}), encoding },
     platforms,
   };
   const files: OutputFile[] = [
     { path: report.files.bundle, content: bundleText, mode: SECRET_MODE },
-    { path: report.files.userData, content: encoding === 'gzip' ? zipped : main.content, mode: SECRET_MODE },
+    { path: report.files.userData, content: written ?? main.content, mode: SECRET_MODE },
     ...Object.entries(extras).map(([name, content]) => ({ path: `${base}/${name}`, content, mode: SECRET_MODE })),
   ];
   const content: NodeContent = {
-    [main.name]: encoding === 'gzip' ? zipped.toString('base64') : main.content,
+    [main.name]: written ? written.toString('base64') : main.content,
     ...extras,
   };
   return { report, files, content, misfit: chosen?.fits === 'no' };
@@ -156,7 +161,7 @@ function renderNode(context: RenderContext, node: NodeSpec, caHash: string) {
 function sizeProblem(report: NodeReport, platform: Platform): Problem {
   return {
     path: `nodes.${report.name}`,
-    message: `user-data is ${report.userData.bytes} bytes (${report.userData.gzipBytes} gzipped); ${platform.label} allows ${platform.limit} bytes ${platform.measures === 'base64' ? 'of base64' : 'raw'}${platform.acceptsGzip ? '' : ' and does not take gzip user-data'}`,
+    message: `user-data is ${report.userData.bytes} bytes${report.userData.gzipBytes === undefined ? '' : ` (${report.userData.gzipBytes} gzipped)`}; ${platform.label} allows ${platform.limit} bytes ${platform.measures === 'base64' ? 'of base64' : 'raw'}${platform.acceptsGzip ? '' : ' and does not take gzip user-data'}`,
   };
 }
 

@@ -25,9 +25,19 @@ function fitLabel(node: NodeReport, platform: string): string {
 // Above this many nodes the summary shows totals; the full table is in nodes.json.
 const MAX_NODE_ROWS = 50;
 
+// generate measures gzip only where plain user-data misses a platform's limit.
+function gzipMeasured(nodes: readonly NodeReport[]): boolean {
+  return nodes.some((node) => node.userData.gzipBytes !== undefined);
+}
+
+function gzipCell(bytes: number | undefined): string {
+  return bytes === undefined ? 'fits plain' : `${bytes} B`;
+}
+
 function nodeRows(nodes: readonly NodeReport[]): string[][] {
+  const gzip = gzipMeasured(nodes);
   return [
-    ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'IMAGE', 'USER-DATA', 'GZIP', 'AWS 16K'],
+    ['NODE', 'ROLE', 'JOINS AS', 'ARCH', 'CARRIER', 'IMAGE', 'USER-DATA', ...(gzip ? ['GZIP'] : []), 'AWS 16K'],
     ...nodes.map((node) => [
       node.name,
       node.role,
@@ -36,7 +46,7 @@ function nodeRows(nodes: readonly NodeReport[]): string[][] {
       node.carrier,
       node.machineImage,
       `${node.userData.bytes} B${node.userData.encoding === 'gzip' ? ' (written gzipped)' : ''}`,
-      `${node.userData.gzipBytes} B`,
+      ...(gzip ? [gzipCell(node.userData.gzipBytes)] : []),
       fitLabel(node, 'aws'),
     ]),
   ];
@@ -44,6 +54,7 @@ function nodeRows(nodes: readonly NodeReport[]): string[][] {
 
 /** One row per role and carrier: how many nodes, their largest user-data, how many miss AWS's limit. */
 function totalRows(nodes: readonly NodeReport[]): string[][] {
+  const gzip = gzipMeasured(nodes);
   const groups = new Map<string, NodeReport[]>();
   for (const node of nodes) {
     const key = `${node.role} ${node.carrier}`;
@@ -52,15 +63,16 @@ function totalRows(nodes: readonly NodeReport[]): string[][] {
     else groups.set(key, [node]);
   }
   return [
-    ['ROLE', 'CARRIER', 'NODES', 'LARGEST USER-DATA', 'LARGEST GZIP', 'AWS 16K'],
+    ['ROLE', 'CARRIER', 'NODES', 'LARGEST USER-DATA', ...(gzip ? ['LARGEST GZIP'] : []), 'AWS 16K'],
     ...[...groups.values()].map((group) => {
       const misfits = group.filter((node) => fitLabel(node, 'aws') === 'NO').length;
+      const zipped = group.flatMap((node) => node.userData.gzipBytes ?? []);
       return [
         group[0]!.role,
         group[0]!.carrier,
         String(group.length),
         `${Math.max(...group.map((node) => node.userData.bytes))} B`,
-        `${Math.max(...group.map((node) => node.userData.gzipBytes))} B`,
+        ...(gzip ? [gzipCell(zipped.length === 0 ? undefined : Math.max(...zipped))] : []),
         misfits === 0 ? 'all fit' : `${misfits} do NOT fit`,
       ];
     }),

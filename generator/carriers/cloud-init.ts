@@ -26,8 +26,22 @@ export function gzip(data: string | Uint8Array): Buffer {
   return gzipSync(data, { level: 9 });
 }
 
-function gzipFile(path: string, permissions: string, content: string) {
-  return { path, owner: 'root:root', permissions, encoding: 'gz+b64', content: gzip(content).toString('base64') };
+function gzipFile(path: string, permissions: string, encoded: string) {
+  return { path, owner: 'root:root', permissions, encoding: 'gz+b64', content: encoded };
+}
+
+// The unit and the fetch script are the same on every stock node of one arch: a fleet
+// compresses each once.
+const sharedEncoded = new Map<string, string>();
+const MAX_SHARED = 64;
+
+function encodedShared(content: string): string {
+  let encoded = sharedEncoded.get(content);
+  if (encoded === undefined) {
+    encoded = gzip(content).toString('base64');
+    if (sharedEncoded.size < MAX_SHARED) sharedEncoded.set(content, encoded);
+  }
+  return encoded;
 }
 
 /**
@@ -48,11 +62,11 @@ export function renderCloudInit(input: CloudInitInput): string {
     hostname: input.hostname,
     ...(input.sshAuthorizedKeys.length > 0 ? { ssh_authorized_keys: [...input.sshAuthorizedKeys] } : {}),
     write_files: [
-      gzipFile(BUNDLE_PATH, '0600', input.bundleText),
+      gzipFile(BUNDLE_PATH, '0600', gzip(input.bundleText).toString('base64')),
       ...(stock
         ? [
-            gzipFile(UNIT_PATH, '0644', stockImageUnit(stock.agentUnit)),
-            gzipFile(FETCH_SCRIPT_PATH, '0755', fetchAgentScript(stock.agent)),
+            gzipFile(UNIT_PATH, '0644', encodedShared(stockImageUnit(stock.agentUnit))),
+            gzipFile(FETCH_SCRIPT_PATH, '0755', encodedShared(fetchAgentScript(stock.agent))),
           ]
         : []),
     ],

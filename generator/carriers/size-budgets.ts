@@ -35,9 +35,16 @@ export interface PlatformFit {
   fits: 'plain' | 'gzip' | 'no';
 }
 
-export function fitOf(platform: Platform, rawBytes: number, gzipBytes: number): PlatformFit {
+/** Whether `rawBytes` of plain user-data fit every platform: then its gzipped size decides nothing. */
+export function fitsEveryPlatform(rawBytes: number): boolean {
+  return PLATFORMS.every((platform) => measuredSize(platform, rawBytes) <= platform.limit);
+}
+
+/** `gzipBytes` may be left out only where the plain text fits `platform`. */
+export function fitOf(platform: Platform, rawBytes: number, gzipBytes: number | undefined): PlatformFit {
   const plain = measuredSize(platform, rawBytes) <= platform.limit;
-  const zipped = platform.acceptsGzip && measuredSize(platform, gzipBytes) <= platform.limit;
+  const zipped =
+    !plain && platform.acceptsGzip && gzipBytes !== undefined && measuredSize(platform, gzipBytes) <= platform.limit;
   return {
     platform: platform.name,
     limit: platform.limit,
