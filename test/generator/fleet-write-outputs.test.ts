@@ -32,11 +32,16 @@ function tree(dir: string, prefix = ''): string[] {
 test('writes every file with its content and mode, whatever the umask; directories 0700', async ({ dir }) => {
   const previous = process.umask(0o077);
   try {
-    await writeOutputs(dir, [...files(300, 'v1'), { path: 'nodes.json', content: '{}\n', mode: 0o644 }]);
+    await writeOutputs(dir, [
+      ...files(300, 'v1'),
+      { path: 'nodes/w-8/public', content: 'p', mode: 0o644 },
+      { path: 'nodes.json', content: '{}\n', mode: 0o644 },
+    ]);
   } finally {
     process.umask(previous);
   }
-  assert.is(tree(dir).length, 601);
+  assert.is(tree(dir).length, 602);
+  assert.is(statSync(join(dir, 'nodes/w-8/public')).mode & 0o777, 0o644);
   assert.is(readFileSync(join(dir, 'nodes/w-299/user-data'), 'utf8'), '#cloud-config v1 299\n');
   assert.is(readFileSync(join(dir, 'nodes/w-7/meta-data'), 'utf8'), 'v1-7');
   assert.is(statSync(join(dir, 'nodes/w-7/meta-data')).mode & 0o777, 0o600);
@@ -54,6 +59,35 @@ test('a file that cannot be written leaves every earlier output as it was and no
   rmSync(join(dir, 'nodes/w-30/user-data.kubeseed-tmp'), { recursive: true });
   assert.is(tree(dir).length, 100);
   for (const path of tree(dir)) assert.match(readFileSync(join(dir, path), 'utf8'), /old/, path);
+});
+
+test('a new tree that fails half way is not left behind, staged or in place', async ({ dir }) => {
+  writeFileSync(join(dir, 'nodes.json'), 'old');
+  // The same path twice: the second cannot be created in the staged tree.
+  const error = await writeOutputs(dir, [
+    ...files(40, 'v1'),
+    { path: 'nodes/w-3/user-data', content: 'again', mode: 0o600 },
+    { path: 'nodes.json', content: 'new', mode: 0o644 },
+  ]).catch((caught: Error) => caught);
+  assert.instance(error, Error);
+  assert.equal(tree(dir), ['nodes.json']);
+  assert.is(readFileSync(join(dir, 'nodes.json'), 'utf8'), 'old');
+});
+
+test('a staged tree left by a killed run is cleared, not merged', async ({ dir }) => {
+  mkdirSync(join(dir, 'nodes.kubeseed-tmp/w-99'), { recursive: true });
+  writeFileSync(join(dir, 'nodes.kubeseed-tmp/w-99/user-data'), 'stale');
+  await writeOutputs(dir, files(5, 'v1'));
+  assert.equal(tree(dir).sort(), files(5, 'v1').map((file) => file.path).sort());
+});
+
+test('nodes added to earlier outputs arrive whole, beside the ones rewritten in place', async ({ dir }) => {
+  await writeOutputs(dir, files(10, 'v1'));
+  await writeOutputs(dir, files(15, 'v2'));
+  assert.is(tree(dir).length, 30);
+  for (const path of tree(dir)) assert.match(readFileSync(join(dir, path), 'utf8'), /v2/, path);
+  assert.is(statSync(join(dir, 'nodes/w-12')).mode & 0o777, 0o700);
+  assert.not.ok(tree(dir).some((path) => path.includes('kubeseed-tmp')));
 });
 
 test('without `sync -f` on PATH (macOS, a minimal image) every file is still written', async ({ dir }) => {
