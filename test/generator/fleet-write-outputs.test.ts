@@ -78,7 +78,12 @@ test('a staged tree left by a killed run is cleared, not merged', async ({ dir }
   mkdirSync(join(dir, 'nodes.kubeseed-tmp/w-99'), { recursive: true });
   writeFileSync(join(dir, 'nodes.kubeseed-tmp/w-99/user-data'), 'stale');
   await writeOutputs(dir, files(5, 'v1'));
-  assert.equal(tree(dir).sort(), files(5, 'v1').map((file) => file.path).sort());
+  assert.equal(
+    tree(dir).sort(),
+    files(5, 'v1')
+      .map((file) => file.path)
+      .sort(),
+  );
 });
 
 test('nodes added to earlier outputs arrive whole, beside the ones rewritten in place', async ({ dir }) => {

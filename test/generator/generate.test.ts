@@ -367,7 +367,11 @@ platformWithCloudInit('--platform aws gzips user-data that is over 16384 bytes r
     const report = JSON.parse(readFileSync(join(work, 'out/nodes.json'), 'utf8')) as {
       nodes: Record<string, { userData: { bytes: number; gzipBytes?: number } }>;
     };
-    assert.equal(report.nodes['cp-1']!.userData, { bytes: Buffer.byteLength(text), gzipBytes: data.length, encoding: 'gzip' });
+    assert.equal(report.nodes['cp-1']!.userData, {
+      bytes: Buffer.byteLength(text),
+      gzipBytes: data.length,
+      encoding: 'gzip',
+    });
     assert.match(result.stdout, /GZIP/);
   } finally {
     rmSync(work, { recursive: true, force: true });
