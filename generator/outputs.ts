@@ -102,6 +102,7 @@ function carrierOutput(context: RenderContext, node: NodeSpec, bundleText: strin
       content: renderCloudInit({
         hostname: node.name,
         bundleText,
+        compressBundle: node.role === 'control-plane',
         sshAuthorizedKeys: node.sshAuthorizedKeys,
         ...(node.machineImage === 'stock'
           ? { stock: { agent: context.spec.agent![node.arch]!, agentUnit: context.agentUnit } }

@@ -1,6 +1,8 @@
 // The cloud-init carrier: #cloud-config user-data that writes the node bundle and starts
-// kubeseed-boot. The bundle travels gzip+base64 inside write_files (cloud-init's
-// gz+b64 encoding), which keeps a control plane's eight PEM files small enough for EC2.
+// kubeseed-boot. A control plane's bundle travels gzip+base64 inside write_files
+// (cloud-init's gz+b64 encoding), which keeps its eight PEM files small enough for EC2; a
+// worker's (the CA certificate and a token) is small as text, and a fleet of workers
+// would pay a compression each for nothing.
 // On a stock image it also brings the agent itself (stock-image.ts).
 import { gzipSync } from 'node:zlib';
 import { BUNDLE_PATH } from '../../core/node-bundle.ts';
@@ -14,6 +16,7 @@ export const AGENT_UNIT = 'kubeseed-boot.service';
 export interface CloudInitInput {
   hostname: string;
   bundleText: string;
+  compressBundle: boolean;
   sshAuthorizedKeys: readonly string[];
   /** A stock image: where kubeseed-boot is fetched from, and its unit (templates/kubeseed-boot.service). */
   stock?: { agent: RemoteFile; agentUnit: string };
@@ -62,7 +65,9 @@ export function renderCloudInit(input: CloudInitInput): string {
     hostname: input.hostname,
     ...(input.sshAuthorizedKeys.length > 0 ? { ssh_authorized_keys: [...input.sshAuthorizedKeys] } : {}),
     write_files: [
-      gzipFile(BUNDLE_PATH, '0600', gzip(input.bundleText).toString('base64')),
+      input.compressBundle
+        ? gzipFile(BUNDLE_PATH, '0600', gzip(input.bundleText).toString('base64'))
+        : { path: BUNDLE_PATH, owner: 'root:root', permissions: '0600', content: input.bundleText },
       ...(stock
         ? [
             gzipFile(UNIT_PATH, '0644', encodedShared(stockImageUnit(stock.agentUnit))),

@@ -91,7 +91,7 @@ print(json.dumps({
 
 interface Copies {
   userData: string;
-  /** The gz+b64 write_files content: it carries the keys and the token. */
+  /** The bundle's write_files content (gz+b64 on a control plane, text on a worker): it carries the keys and the token. */
   blob: string;
   ignition: string;
 }
@@ -106,7 +106,13 @@ function put(fixture: Fixture, path: string, content: string | Uint8Array, fileM
 /** The carriers' copies of this fixture's bundle, where cloud-init and Ignition keep them. */
 function placeCopies(fixture: Fixture): Copies {
   const bundleText = file(fixture, BUNDLE);
-  const userData = renderCloudInit({ hostname: fixture.bundle.node.name, bundleText, sshAuthorizedKeys: [] });
+  const userData = renderCloudInit({
+    hostname: fixture.bundle.node.name,
+    bundleText,
+    // As generate writes them: a worker's bundle as text.
+    compressBundle: fixture.bundle.node.role !== 'worker',
+    sshAuthorizedKeys: [],
+  });
   const blob = (parse(userData) as { write_files: Array<{ content: string }> }).write_files[0]!.content;
   const ignition = renderIgnition({
     hostname: fixture.bundle.node.name,
@@ -301,6 +307,8 @@ test('a worker: its token secret leaves node.yaml and the user-data copy', async
   try {
     const fixture = makeFixture(makeBundle('worker', { apiPort: api.port }), { cpus: 1, memoryKb: 900_000 });
     const copies = placeCopies(fixture);
+    const entry = (parse(copies.userData) as { write_files: Array<{ encoding?: string }> }).write_files[0]!;
+    assert.is(entry.encoding, undefined, "the worker's bundle travels as text");
     const run = await runAgent(fixture, ['run']);
     assert.is(run.code, 0, run.stderr);
     const scrubbed = assertScrubbedBundle(fixture);
