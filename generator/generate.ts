@@ -18,7 +18,7 @@ import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
 import { type NodeTokenRecord, readNodeTokens, renderNodeTokens, writeNodeTokens } from './state/node-tokens.ts';
 import { persistState, prepareState } from './state/store.ts';
-import { writeOutputs } from './write-outputs.ts';
+import { OutputWriter } from './write-outputs.ts';
 
 export interface GenerateOptions {
   outDir: string;
@@ -54,39 +54,51 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
   // A state made before nodes.yaml existed: every node the spec names now is taken as generated.
   const previous = created ? undefined : (stored ?? initialRecord(spec));
   const plan = planNodeTokens(spec, previous, { now: options.now, freshTokens: options.freshTokens ?? [] });
-  const outputs = renderOutputs({
-    spec,
-    state,
-    podNetwork: options.podNetwork,
-    agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
-    ...(options.platform ? { platform: options.platform } : {}),
-    nodeTokens: plan.record.nodes,
-    ...(options.layout ? { layout: options.layout } : {}),
-  });
-  if (plan.added.length > 0) {
-    const api = await connectToCluster(spec, state, options.now);
-    await registerTokens(
-      api,
-      plan.added.map(({ node, token, expires }) => ({
-        token,
-        ...(expires ? { expires } : {}),
-        description: `kubeseed: bootstrap token for node ${node}`,
-      })),
+  // Files are written as they render, out of sight until commit: a fleet's outputs are
+  // never all held in memory, and a failure anywhere below leaves the outputs as they were.
+  const writer = new OutputWriter(options.outDir);
+  let nodes: NodeReport[];
+  try {
+    nodes = renderOutputs(
       {
-        timeoutMs: options.signatureTimeoutMs ?? SIGNATURE_TIMEOUT_MS,
-        pollMs: SIGNATURE_POLL_MS,
-        sleep: (ms) => sleep(ms),
-        now: () => Date.now(),
+        spec,
+        state,
+        podNetwork: options.podNetwork,
+        agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
+        ...(options.platform ? { platform: options.platform } : {}),
+        nodeTokens: plan.record.nodes,
+        ...(options.layout ? { layout: options.layout } : {}),
       },
+      (file) => writer.write(file),
     );
+    if (plan.added.length > 0) {
+      const api = await connectToCluster(spec, state, options.now);
+      await registerTokens(
+        api,
+        plan.added.map(({ node, token, expires }) => ({
+          token,
+          ...(expires ? { expires } : {}),
+          description: `kubeseed: bootstrap token for node ${node}`,
+        })),
+        {
+          timeoutMs: options.signatureTimeoutMs ?? SIGNATURE_TIMEOUT_MS,
+          pollMs: SIGNATURE_POLL_MS,
+          sleep: (ms) => sleep(ms),
+          now: () => Date.now(),
+        },
+      );
+    }
+    if (created) await persistState(stateDir, state, options.now);
+    // The record before the outputs: a crash in between leaves outputs that the next run
+    // rewrites from the record, never a node whose token the record does not know.
+    if (!stored || renderNodeTokens(stored) !== renderNodeTokens(plan.record)) {
+      await writeNodeTokens(stateDir, plan.record);
+    }
+  } catch (error) {
+    writer.abort();
+    throw error;
   }
-  if (created) await persistState(stateDir, state, options.now);
-  // The record before the outputs: a crash in between leaves outputs that the next run
-  // rewrites from the record, never a node whose token the record does not know.
-  if (!stored || renderNodeTokens(stored) !== renderNodeTokens(plan.record)) {
-    await writeNodeTokens(stateDir, plan.record);
-  }
-  await writeOutputs(options.outDir, outputs.files);
+  await writer.commit();
   const warnings = created
     ? []
     : await expiredTokenWarnings({
@@ -101,7 +113,7 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
   return {
     stateDir,
     createdState: created,
-    nodes: outputs.nodes,
+    nodes,
     addedTokens: plan.added.map(({ node, token, expires }) => ({
       node,
       tokenId: token.id,

@@ -42,11 +42,6 @@ export interface NodeReport {
   platforms: PlatformFit[];
 }
 
-export interface Outputs {
-  files: OutputFile[];
-  nodes: NodeReport[];
-}
-
 export const ADMIN_KUBECONFIG = 'admin.conf';
 export const NODES_JSON = 'nodes.json';
 
@@ -166,27 +161,45 @@ function sizeProblem(report: NodeReport, platform: Platform): Problem {
   };
 }
 
-export function renderOutputs(context: RenderContext): Outputs {
+/**
+ * Renders every output and hands each file to `emit` as soon as it is made, so that a
+ * fleet's files are written while the next nodes render and never all held at once.
+ * Returns each node's report. When user-data misses the platform, it throws after the last
+ * node, naming every one that misses, and emits nothing more: the caller then discards
+ * what it was given.
+ */
+export function renderOutputs(context: RenderContext, emit: (file: OutputFile) => void): NodeReport[] {
   const { spec, state, platform } = context;
   const json = context.layout === 'json';
   const caHash = caCertHash(state.pki.ca.cert);
-  const rendered = spec.nodes.map((node) => renderNode(context, node, caHash));
-  const misfits = rendered.filter((node) => node.misfit);
+  const reports: NodeReport[] = [];
+  const contents: NodeContent[] = [];
+  const misfits: NodeReport[] = [];
+  for (const node of spec.nodes) {
+    const rendered = renderNode(context, node, caHash);
+    reports.push(rendered.report);
+    if (rendered.misfit) misfits.push(rendered.report);
+    if (json) contents.push(rendered.content);
+    else if (misfits.length === 0) for (const file of rendered.files) emit(file);
+  }
   if (platform && misfits.length > 0) {
     throw new KubeseedError(
       'size',
       `user-data does not fit ${platform.label} for ${misfits.length} node(s)`,
-      misfits.map((node) => sizeProblem(node.report, platform)),
+      misfits.map((report) => sizeProblem(report, platform)),
     );
   }
-  const nodes = rendered.map((node) => node.report);
-  const admin = renderKubeconfig({
-    clusterName: spec.name,
-    server: `https://${formatEndpoint(spec.controlPlaneEndpoint)}`,
-    caCert: state.pki.ca.cert,
-    userName: 'kubernetes-admin',
-    clientCert: state.pki.admin.cert,
-    clientKey: state.pki.admin.key,
+  emit({
+    path: ADMIN_KUBECONFIG,
+    content: renderKubeconfig({
+      clusterName: spec.name,
+      server: `https://${formatEndpoint(spec.controlPlaneEndpoint)}`,
+      caCert: state.pki.ca.cert,
+      userName: 'kubernetes-admin',
+      clientCert: state.pki.admin.cert,
+      clientKey: state.pki.admin.key,
+    }),
+    mode: SECRET_MODE,
   });
   const nodesJson = {
     cluster: spec.name,
@@ -196,21 +209,19 @@ export function renderOutputs(context: RenderContext): Outputs {
     ...(platform ? { platform: platform.name } : {}),
     ...(json ? { layout: 'json' } : {}),
     nodes: Object.fromEntries(
-      rendered.map(({ report: { name, ...rest }, content }) => {
+      reports.map(({ name, ...rest }, index) => {
         if (!json) return [name, rest];
         // No files under nodes/ in this layout: their content instead of their paths.
         const { files: _paths, ...entry } = rest;
-        return [name, { ...entry, content }];
+        return [name, { ...entry, content: contents[index] }];
       }),
     ),
   };
-  return {
-    nodes,
-    files: [
-      ...(json ? [] : rendered.flatMap((node) => node.files)),
-      { path: ADMIN_KUBECONFIG, content: admin, mode: SECRET_MODE },
-      // The json layout's nodes.json holds the bundles, with their token and keys.
-      { path: NODES_JSON, content: `${JSON.stringify(nodesJson, null, 2)}\n`, mode: json ? SECRET_MODE : PUBLIC_MODE },
-    ],
-  };
+  // The json layout's nodes.json holds the bundles, with their token and keys.
+  emit({
+    path: NODES_JSON,
+    content: `${JSON.stringify(nodesJson, null, 2)}\n`,
+    mode: json ? SECRET_MODE : PUBLIC_MODE,
+  });
+  return reports;
 }
