@@ -95,7 +95,7 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
       await writeNodeTokens(stateDir, plan.record);
     }
   } catch (error) {
-    writer.abort();
+    await writer.abort();
     throw error;
   }
   await writer.commit();

@@ -7,55 +7,47 @@
 //   node added later) are written under their own names in a staged copy of the topmost
 //   missing directory, renamed into place at commit: one rename for a whole new tree,
 //   instead of one per file.
-// At commit one flush per file system makes everything durable before the renames, and a
-// second one the renames (core/sync-file-system.ts): a fleet of 20,000 files pays for two
-// flushes instead of an fsync each. A reader never sees half a file or half a node, and
-// `abort` leaves the outputs as they were.
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  fchmodSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-  writeFileSync as writeDescriptorSync,
-} from 'node:fs';
+// Past a few hundred operations the writing moves to a worker thread (output-worker.ts),
+// so the disk works while the next nodes render. At commit one flush per file system makes
+// everything durable before the renames, and a second one the renames
+// (core/sync-file-system.ts): a fleet of 20,000 files pays for two flushes instead of an
+// fsync each. A reader never sees half a file or half a node, and `abort` leaves the
+// outputs as they were.
+import { chmodSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { temporaryPath, writeTemporarySync } from '../core/atomic-write.ts';
+import { Worker } from 'node:worker_threads';
+import { temporaryPath } from '../core/atomic-write.ts';
 import { syncFileSystems } from '../core/sync-file-system.ts';
+import {
+  DIRECTORY_MODE,
+  errorOf,
+  OperationRunner,
+  type OutputOperation,
+  type WorkerMessage,
+  type WorkerReply,
+} from './output-operations.ts';
 import type { OutputFile } from './outputs.ts';
 
-const DIRECTORY_MODE = 0o700;
-// A staged tree is new and ours alone: a file that exists already is an error, not a target.
-const STAGED_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Operations per message to the worker; fewer in all are carried out here at commit. */
+const BATCH = 256;
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './output-worker.ts' : './output-worker.mjs', import.meta.url);
 
 /**
- * Whether the umask leaves a mode alone, learned from the first file or directory made
- * with it: after that, thousands of new files skip a chmod each.
+ * Built, the worker is the bundle's entry beside this chunk. From source (tests, `npm run
+ * kubeseed`) it is the .ts file, and a worker thread does not inherit the TypeScript loader
+ * the process was started with: it registers tsx's itself before loading it.
  */
-class CreationModes {
-  readonly #kept = new Map<number, boolean>();
-
-  settle(mode: number, actualMode: () => number, setMode: () => void): void {
-    let kept = this.#kept.get(mode);
-    if (kept === undefined) {
-      kept = (actualMode() & 0o7777) === mode;
-      this.#kept.set(mode, kept);
-    }
-    if (!kept) setMode();
-  }
+function startWorker(): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL);
+  const load = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(load, { eval: true });
 }
 
 export class OutputWriter {
   readonly #outDir: string;
   /** The first directory this writer made on the way to the output directory, if any. */
   readonly #madeOutDir: string | undefined;
-  readonly #modes = new CreationModes();
   /** Per directory of an output (relative), the topmost missing directory on its way, if any. */
   readonly #roots = new Map<string, string | undefined>();
   readonly #present = new Map<string, boolean>();
@@ -65,6 +57,8 @@ export class OutputWriter {
   readonly #existingDirectories: Set<string>;
   readonly #temporaries: { temporary: string; target: string }[] = [];
   readonly #stagedFiles: string[] = [];
+  #pending: OutputOperation[] = [];
+  #worker: Worker | undefined;
 
   constructor(outDir: string) {
     this.#outDir = outDir;
@@ -84,7 +78,8 @@ export class OutputWriter {
         chmodSync(parent, DIRECTORY_MODE);
         this.#existingDirectories.add(parent);
       }
-      this.#temporaries.push({ temporary: writeTemporarySync(target, file.content, file.mode), target });
+      this.#temporaries.push({ temporary: temporaryPath(target), target });
+      this.#queue({ kind: 'temporary', target, content: file.content, mode: file.mode });
       return;
     }
     let made = this.#stagingOf(root);
@@ -93,18 +88,21 @@ export class OutputWriter {
       made = join(made, part);
       this.#makeDirectory(made);
     }
-    this.#writeStaged(join(made, file.path.slice(directory.length + 1)), file);
+    const path = join(made, file.path.slice(directory.length + 1));
+    this.#stagedFiles.push(path);
+    this.#queue({ kind: 'staged', path, content: file.content, mode: file.mode });
   }
 
   /** Puts everything written under its name, durably; on failure, as abort. */
   async commit(): Promise<void> {
     try {
+      await this.#drain();
       await syncFileSystems(
         [...this.#existingDirectories, ...this.#madeDirectories],
         [...this.#temporaries.map(({ temporary }) => temporary), ...this.#stagedFiles],
       );
     } catch (error) {
-      this.abort();
+      await this.abort();
       throw error;
     }
     for (const { temporary, target } of this.#temporaries) renameSync(temporary, target);
@@ -116,7 +114,11 @@ export class OutputWriter {
   }
 
   /** Removes everything written, and the output directory if this writer made it and it is empty. */
-  abort(): void {
+  async abort(): Promise<void> {
+    this.#pending = [];
+    // Stopped first: nothing may be written into a tree after it is removed.
+    await this.#worker?.terminate();
+    this.#worker = undefined;
     for (const { temporary } of this.#temporaries) rmSync(temporary, { force: true });
     for (const staging of this.#staged.values()) rmSync(staging, { recursive: true, force: true });
     if (this.#madeOutDir === undefined) return;
@@ -129,6 +131,36 @@ export class OutputWriter {
       }
       if (path === this.#madeOutDir) return;
     }
+  }
+
+  #queue(operation: OutputOperation): void {
+    this.#pending.push(operation);
+    if (this.#pending.length < BATCH) return;
+    this.#worker ??= startWorker();
+    this.#worker.postMessage({ operations: this.#pending } satisfies WorkerMessage);
+    this.#pending = [];
+  }
+
+  /** Every operation carried out, here when there were few, else by the worker, which then ends. */
+  async #drain(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) {
+      const runner = new OperationRunner();
+      for (const operation of this.#pending) runner.run(operation);
+      this.#pending = [];
+      return;
+    }
+    if (this.#pending.length > 0) worker.postMessage({ operations: this.#pending } satisfies WorkerMessage);
+    this.#pending = [];
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the output writer's thread ended early (exit code ${code})`)));
+      worker.postMessage({ finish: true } satisfies WorkerMessage);
+    });
+    await worker.terminate();
+    this.#worker = undefined;
+    if (reply.failure) throw errorOf(reply.failure);
   }
 
   #rootOf(directory: string): string | undefined {
@@ -167,28 +199,8 @@ export class OutputWriter {
 
   #makeDirectory(path: string): void {
     if (this.#madeDirectories.has(path)) return;
-    mkdirSync(path, { mode: DIRECTORY_MODE });
     this.#madeDirectories.add(path);
-    this.#modes.settle(
-      DIRECTORY_MODE,
-      () => statSync(path).mode,
-      () => chmodSync(path, DIRECTORY_MODE),
-    );
-  }
-
-  #writeStaged(path: string, file: OutputFile): void {
-    const descriptor = openSync(path, STAGED_FILE_FLAGS, file.mode);
-    try {
-      this.#modes.settle(
-        file.mode,
-        () => fstatSync(descriptor).mode,
-        () => fchmodSync(descriptor, file.mode),
-      );
-      writeDescriptorSync(descriptor, file.content);
-    } finally {
-      closeSync(descriptor);
-    }
-    this.#stagedFiles.push(path);
+    this.#queue({ kind: 'directory', path });
   }
 }
 
@@ -198,7 +210,7 @@ export async function writeOutputs(outDir: string, files: readonly OutputFile[])
   try {
     for (const file of files) writer.write(file);
   } catch (error) {
-    writer.abort();
+    await writer.abort();
     throw error;
   }
   await writer.commit();

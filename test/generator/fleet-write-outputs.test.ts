@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OutputFile } from '../../generator/outputs.ts';
-import { writeOutputs } from '../../generator/write-outputs.ts';
+import { OutputWriter, writeOutputs } from '../../generator/write-outputs.ts';
 
 const test = suite<{ dir: string }>('fleet: writing many outputs');
 
@@ -61,17 +61,31 @@ test('a file that cannot be written leaves every earlier output as it was and no
   for (const path of tree(dir)) assert.match(readFileSync(join(dir, path), 'utf8'), /old/, path);
 });
 
-test('a new tree that fails half way is not left behind, staged or in place', async ({ dir }) => {
-  writeFileSync(join(dir, 'nodes.json'), 'old');
-  // The same path twice: the second cannot be created in the staged tree.
-  const error = await writeOutputs(dir, [
-    ...files(40, 'v1'),
-    { path: 'nodes/w-3/user-data', content: 'again', mode: 0o600 },
-    { path: 'nodes.json', content: 'new', mode: 0o644 },
-  ]).catch((caught: Error) => caught);
-  assert.instance(error, Error);
-  assert.equal(tree(dir), ['nodes.json']);
-  assert.is(readFileSync(join(dir, 'nodes.json'), 'utf8'), 'old');
+// 40 nodes are written at commit, 200 by the worker thread while they are handed over.
+for (const count of [40, 200]) {
+  test(`a new tree that fails half way is not left behind, staged or in place (${count} nodes)`, async ({ dir }) => {
+    writeFileSync(join(dir, 'nodes.json'), 'old');
+    // The same path twice: the second cannot be created in the staged tree.
+    const error = await writeOutputs(dir, [
+      ...files(count, 'v1'),
+      { path: 'nodes/w-3/user-data', content: 'again', mode: 0o600 },
+      { path: 'nodes.json', content: 'new', mode: 0o644 },
+    ]).catch((caught: Error) => caught);
+    assert.instance(error, Error);
+    assert.match(error.message, /EEXIST/);
+    assert.equal(tree(dir), ['nodes.json']);
+    assert.is(readFileSync(join(dir, 'nodes.json'), 'utf8'), 'old');
+  });
+}
+
+test('abort while the worker thread writes: nothing is left, not even the output directory it made', async ({
+  dir,
+}) => {
+  const out = join(dir, 'new/out');
+  const writer = new OutputWriter(out);
+  for (const file of files(500, 'v1')) writer.write(file);
+  await writer.abort();
+  assert.equal(readdirSync(dir), []);
 });
 
 test('a staged tree left by a killed run is cleared, not merged', async ({ dir }) => {
