@@ -26,6 +26,8 @@ export type OutputOperation =
 /** To the worker: operations to carry out, or the end of them (it replies once, with any failure). */
 export type WorkerMessage = { operations: OutputOperation[] } | { finish: true };
 export type WorkerReply = { failure?: OperationFailure };
+/** One Int32 the worker adds to per batch it is done with. */
+export type WorkerData = { batchesDone: SharedArrayBuffer };
 
 /** A failure as it crosses from the worker: what the user is told, and the errno code. */
 export interface OperationFailure {

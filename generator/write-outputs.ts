@@ -23,6 +23,7 @@ import {
   errorOf,
   OperationRunner,
   type OutputOperation,
+  type WorkerData,
   type WorkerMessage,
   type WorkerReply,
 } from './output-operations.ts';
@@ -30,6 +31,11 @@ import type { OutputFile } from './outputs.ts';
 
 /** Operations per message to the worker; fewer in all are carried out here at commit. */
 const BATCH = 256;
+// Rendering is faster than a slow disk: past this many batches ahead of the worker, it
+// waits, so a fleet's files are never all queued in memory.
+const MAX_BATCHES_AHEAD = 16;
+/** A worker that makes no progress for this long has stopped (it failed to load). */
+const STALL_MS = 120_000;
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './output-worker.ts' : './output-worker.mjs', import.meta.url);
 
@@ -38,10 +44,10 @@ const WORKER_URL = new URL(FROM_SOURCE ? './output-worker.ts' : './output-worker
  * kubeseed`) it is the .ts file, and a worker thread does not inherit the TypeScript loader
  * the process was started with: it registers tsx's itself before loading it.
  */
-function startWorker(): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL);
+function startWorker(data: WorkerData): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: data });
   const load = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(load, { eval: true });
+  return new Worker(load, { eval: true, workerData: data });
 }
 
 export class OutputWriter {
@@ -59,6 +65,8 @@ export class OutputWriter {
   readonly #stagedFiles: string[] = [];
   #pending: OutputOperation[] = [];
   #worker: Worker | undefined;
+  readonly #batchesDone = new Int32Array(new SharedArrayBuffer(4));
+  #batchesSent = 0;
 
   constructor(outDir: string) {
     this.#outDir = outDir;
@@ -136,9 +144,18 @@ export class OutputWriter {
   #queue(operation: OutputOperation): void {
     this.#pending.push(operation);
     if (this.#pending.length < BATCH) return;
-    this.#worker ??= startWorker();
+    this.#worker ??= startWorker({ batchesDone: this.#batchesDone.buffer as SharedArrayBuffer });
     this.#worker.postMessage({ operations: this.#pending } satisfies WorkerMessage);
     this.#pending = [];
+    this.#batchesSent++;
+    // Blocking is the point: rendering is synchronous, and the worker runs on its own thread.
+    for (;;) {
+      const done = Atomics.load(this.#batchesDone, 0);
+      if (this.#batchesSent - done <= MAX_BATCHES_AHEAD) return;
+      if (Atomics.wait(this.#batchesDone, 0, done, STALL_MS) === 'timed-out') {
+        throw new Error(`the output writer's thread made no progress in ${STALL_MS / 1000} s`);
+      }
+    }
   }
 
   /** Every operation carried out, here when there were few, else by the worker, which then ends. */

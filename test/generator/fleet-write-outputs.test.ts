@@ -72,7 +72,7 @@ for (const count of [40, 200]) {
       { path: 'nodes.json', content: 'new', mode: 0o644 },
     ]).catch((caught: Error) => caught);
     assert.instance(error, Error);
-    assert.match(error.message, /EEXIST/);
+    assert.match((error as Error).message, /EEXIST/);
     assert.equal(tree(dir), ['nodes.json']);
     assert.is(readFileSync(join(dir, 'nodes.json'), 'utf8'), 'old');
   });
@@ -86,6 +86,14 @@ test('abort while the worker thread writes: nothing is left, not even the output
   for (const file of files(500, 'v1')) writer.write(file);
   await writer.abort();
   assert.equal(readdirSync(dir), []);
+});
+
+test('a fleet far ahead of the disk (3,000 nodes): rendering waits for the writer thread, and every file arrives', async ({
+  dir,
+}) => {
+  await writeOutputs(dir, files(3000, 'v1'));
+  assert.is(tree(dir).length, 6000);
+  assert.is(readFileSync(join(dir, 'nodes/w-2999/user-data'), 'utf8'), '#cloud-config v1 2999\n');
 });
 
 test('a staged tree left by a killed run is cleared, not merged', async ({ dir }) => {
