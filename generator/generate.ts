@@ -1,8 +1,10 @@
 // `kubeseed generate`: spec in; state (created once, then reused) and node outputs out.
-// Everything is made and checked in memory first (the state, every output, their fit on
-// the platform); only then is anything written, so a failure leaves the disk as it was.
-// Nodes added to the spec after the first run get a fresh bootstrap token, registered in
-// the running cluster before anything is written: when it cannot be reached, nothing is.
+// Everything is made and checked before anything shows: the state in memory, every output
+// written out of sight as it renders (write-outputs.ts) and checked against the platform;
+// only then is the state saved and the outputs put in place, so a failure leaves the disk
+// as it was. Nodes added to the spec after the first run get a fresh bootstrap token,
+// registered in the running cluster before anything shows: when it cannot be reached,
+// nothing does.
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemdUnits } from '../templates/index.ts';
