@@ -77,32 +77,31 @@ export interface FleetBench {
   tarExtract: Usage;
 }
 
-function benchFleet(workers: number, runs: number): FleetBench {
-  const work = mkdtempSync(join(tmpdir(), 'kubeseed-bench-fleet-'));
-  try {
-    writeFileSync(join(work, 'cluster.yaml'), fleetSpec(workers));
-    const generate: Usage[] = [];
-    const tarExtract: Usage[] = [];
-    for (let run = 0; run < runs; run++) {
-      const out = join(work, 'out');
-      // Each run starts from an empty output directory and a disk with no earlier writes pending.
-      rmSync(out, { recursive: true, force: true });
-      execFileSync('sync');
-      generate.push(measured([process.execPath, BIN, 'generate', '-f', join(work, 'cluster.yaml'), '-o', out]));
-      if (run === 0) execFileSync('tar', ['cf', join(work, 'tree.tar'), '-C', out, '.']);
-      const into = join(work, 'extracted');
-      rmSync(into, { recursive: true, force: true });
-      mkdirSync(into);
-      execFileSync('sync');
-      // generate makes its files durable (syncfs) before it returns; so does the reference.
-      tarExtract.push(
-        measured(['sh', '-c', `tar xf "$1" -C "$2" && sync -f "$2"`, 'tar', join(work, 'tree.tar'), into]),
-      );
-    }
-    return { workers, generate: medians(generate), tarExtract: medians(tarExtract) };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+/**
+ * Every run writes into new directories, and nothing is deleted until the whole section
+ * is done: on ext4, creating files soon after many were deleted is several times slower
+ * (the inode allocator skips recently freed inodes), which would slow whichever side
+ * happened to follow a deletion.
+ */
+function benchFleet(work: string, workers: number, runs: number): FleetBench {
+  const spec = join(work, `cluster-${workers}.yaml`);
+  writeFileSync(spec, fleetSpec(workers));
+  const tree = join(work, `tree-${workers}.tar`);
+  const generate: Usage[] = [];
+  const tarExtract: Usage[] = [];
+  for (let run = 0; run < runs; run++) {
+    const out = join(work, `generated-${workers}-${run}`);
+    // Each run starts with no earlier writes pending.
+    execFileSync('sync');
+    generate.push(measured([process.execPath, BIN, 'generate', '-f', spec, '-o', out]));
+    if (run === 0) execFileSync('tar', ['cf', tree, '-C', out, '.']);
+    const into = join(work, `extracted-${workers}-${run}`);
+    mkdirSync(into);
+    execFileSync('sync');
+    // generate makes its files durable (syncfs) before it returns; so does the reference.
+    tarExtract.push(measured(['sh', '-c', `tar xf "$1" -C "$2" && sync -f "$2"`, 'tar', tree, into]));
   }
+  return { workers, generate: medians(generate), tarExtract: medians(tarExtract) };
 }
 
 function startMs(args: string[]): number {
@@ -110,7 +109,13 @@ function startMs(args: string[]): number {
 }
 
 export function benchFleets(): FleetBench[] {
-  const results = FLEETS.map(({ workers, runs }) => benchFleet(workers, runs));
+  const work = mkdtempSync(join(tmpdir(), 'kubeseed-bench-fleet-'));
+  let results: FleetBench[];
+  try {
+    results = FLEETS.map(({ workers, runs }) => benchFleet(work, workers, runs));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
   console.log('\ngenerate at fleet scale: 3 control planes + N workers, ECDSA-P256, whole process, median of', RUNS);
   console.log('(20,000: one run). Reference: tar x of the same output tree, then sync -f, as generate ends with.');
   console.log(
