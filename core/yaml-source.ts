@@ -1,6 +1,6 @@
 // A YAML file read for checking: its value, and where each field's value starts, so a
 // problem can say `cluster.yaml:12:5:`. Syntax errors are problems of the same shape.
-import { type Document, isCollection, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { type Document, isCollection, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type { Problem } from './errors.ts';
 import { type Locate, ProblemSink } from './schema.ts';
 
@@ -32,11 +32,32 @@ export type YamlSource =
   | { value: unknown; sink: ProblemSink; syntaxProblems?: never }
   | { syntaxProblems: Problem[]; value?: never; sink?: never };
 
-/** Parses one YAML document; a duplicate key is a syntax problem, not a silent overwrite. */
+// The parser accepts an alias to no anchor and only the conversion to values fails, with a
+// message that says neither where nor in which file.
+function unresolvedAliases(document: Document, lineCounter: LineCounter, file?: string): Problem[] {
+  const problems: Problem[] = [];
+  visit(document, {
+    Alias(_, alias) {
+      if (alias.resolve(document) !== undefined) return;
+      const position = alias.range ? lineCounter.linePos(alias.range[0]) : undefined;
+      problems.push({
+        ...(file === undefined ? {} : { file }),
+        ...(position ? { line: position.line, column: position.col } : {}),
+        path: '',
+        message: `alias *${alias.source} refers to no anchor before it`,
+      });
+    },
+  });
+  return problems;
+}
+
+/** Parses one YAML document; a duplicate key or an alias to no anchor is a syntax problem. */
 export function readYaml(text: string, file?: string): YamlSource {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (document.errors.length > 0) return { syntaxProblems: yamlProblems(document.errors, file) };
+  const aliases = unresolvedAliases(document, lineCounter, file);
+  if (aliases.length > 0) return { syntaxProblems: aliases };
   const value = isCollection(document.contents) ? document.toJS() : document.contents?.toJSON();
   return {
     value,

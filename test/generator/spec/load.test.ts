@@ -611,6 +611,11 @@ const cases: BadCase[] = [
       },
     ],
   },
+  {
+    name: 'an alias to no anchor',
+    text: replace('  podSubnet: 10.244.0.0/16', '  podSubnet: *pods'),
+    expected: [{ path: '', message: 'alias *pods refers to no anchor before it', line: 7, column: 14 }],
+  },
 ];
 
 for (const badCase of cases) {
