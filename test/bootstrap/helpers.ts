@@ -128,8 +128,8 @@ export function makePki(): Pki {
   for (const name of ['ca', 'front-proxy-ca', 'etcd-ca', 'stranger-ca']) makeCa(dir, name);
   openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
   openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
-  signServerCertificate(dir, 'server', 'ca');
-  signServerCertificate(dir, 'stranger', 'stranger-ca');
+  signServerCertificate(dir, 'server', { cert: 'ca.crt', key: 'ca.key' });
+  signServerCertificate(dir, 'stranger', { cert: 'stranger-ca.crt', key: 'stranger-ca.key' });
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   pkiCache = {
     dir,

@@ -3,11 +3,11 @@
 // seed ISO (`kubeseed media seed`, qemu), or config.ign for Ignition nodes (ignition.test.ts
 // applies it with the real Ignition binary). Addresses are in TEST-NET-1 (192.0.2.0/24): they
 // exist only on the loopback of a test machine's own network namespace.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BootstrapRole, type NodeBundle, parseBundle, renderBundle, scrubBundle } from '../../core/node-bundle.ts';
 import { runCliProcess } from '../helpers/run-cli.ts';
+import { signServerCertificate } from '../helpers/server-certificate.ts';
 import { E2E_KUBERNETES_VERSION } from './rootfs.ts';
 
 /** The four-node cluster, for the version of the image's stand-in kubeadm package unless told otherwise. */
@@ -122,43 +122,8 @@ export class E2eCluster {
     mkdirSync(dir, { recursive: true });
     const host = this.endpoint.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const pki = join(this.out, 'state', 'pki');
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
     writeFileSync(join(dir, 'endpoint'), `${this.endpoint}\n`);
-    writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${host}\n`);
-    openssl(
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-keyout',
-      'tls.key',
-      '-out',
-      'tls.csr',
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'tls.csr',
-      '-CA',
-      join(pki, 'ca.crt'),
-      '-CAkey',
-      join(pki, 'ca.key'),
-      '-CAcreateserial',
-      '-CAserial',
-      'ca.srl',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-      '-out',
-      'tls.crt',
-    );
+    signServerCertificate(dir, 'tls', { cert: join(pki, 'ca.crt'), key: join(pki, 'ca.key') }, host);
     return dir;
   }
 }

@@ -73,7 +73,7 @@ export function serverCertificate(ca: { cert: string; key: string }): { cert: st
   try {
     writeFileSync(join(dir, 'ca.crt'), ca.cert);
     writeFileSync(join(dir, 'ca.key'), ca.key);
-    signServerCertificate(dir, 'server', 'ca');
+    signServerCertificate(dir, 'server', { cert: 'ca.crt', key: 'ca.key' });
     return { cert: readFileSync(join(dir, 'server.crt'), 'utf8'), key: readFileSync(join(dir, 'server.key'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

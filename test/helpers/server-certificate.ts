@@ -1,5 +1,5 @@
-// A serving certificate for 127.0.0.1 made with openssl, not kubeseed's own PKI code, so the
-// agent and the generator are checked against certificates they did not make.
+// A serving certificate for an IP address made with openssl, not kubeseed's own PKI code, so
+// the agent and the generator are checked against certificates they did not make.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,9 +8,17 @@ function openssl(cwd: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 }
 
-/** Writes `<name>.key` and `<name>.crt` in `dir`, signed by `<ca>.crt`/`<ca>.key` there. */
-export function signServerCertificate(dir: string, name: string, ca: string): void {
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+/**
+ * Writes `<name>.key` and `<name>.crt` in `dir` for `ip`, signed by the CA whose files are
+ * `ca.cert` and `ca.key` (relative to `dir`, or absolute). The serial file stays in `dir`.
+ */
+export function signServerCertificate(
+  dir: string,
+  name: string,
+  ca: { cert: string; key: string },
+  ip = '127.0.0.1',
+): void {
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${ip}\n`);
   openssl(
     dir,
     'req',
@@ -34,10 +42,12 @@ export function signServerCertificate(dir: string, name: string, ca: string): vo
     '-in',
     `${name}.csr`,
     '-CA',
-    `${ca}.crt`,
+    ca.cert,
     '-CAkey',
-    `${ca}.key`,
+    ca.key,
     '-CAcreateserial',
+    '-CAserial',
+    `${name}.srl`,
     '-days',
     '1',
     '-extfile',
