@@ -1,57 +1,67 @@
-// kubeadm's encryptionAlgorithm values mapped onto WebCrypto. One algorithm covers every
-// key of a cluster (CAs, service-account key, admin), as kubeadm's does.
-import { type KeyObject, webcrypto } from 'node:crypto';
+// kubeadm's encryptionAlgorithm values: how each makes a key and signs a certificate. One
+// algorithm covers every key of a cluster (CAs, service-account key, admin), as kubeadm's does.
+import { generateKeyPair as generateKeyPairCallback, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../spec/types.ts';
-import { x509 } from './x509.ts';
+
+export interface KeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
 
 interface AlgorithmParams {
-  generate: RsaHashedKeyGenParams | EcKeyGenParams;
-  /** The signature a key of this algorithm makes when it signs a certificate. */
-  sign: Algorithm | EcdsaParams;
+  generate: { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string };
+  /** The signature a key of this algorithm makes on a certificate, and its hash. */
+  signatureOid: string;
+  hash: string;
   rsa: boolean;
 }
 
-const RSA_PUBLIC_EXPONENT = new Uint8Array([1, 0, 1]);
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 
 function rsa(modulusLength: number): AlgorithmParams {
-  const name = 'RSASSA-PKCS1-v1_5';
-  return {
-    generate: { name, modulusLength, publicExponent: RSA_PUBLIC_EXPONENT, hash: 'SHA-256' },
-    sign: { name },
-    rsa: true,
-  };
+  return { generate: { type: 'rsa', modulusLength }, signatureOid: SHA256_WITH_RSA, hash: 'sha256', rsa: true };
 }
 
 // Go's crypto/x509 pairs each curve with its matching hash (P-256/SHA-256, P-384/SHA-384).
-function ecdsa(namedCurve: string, hash: string): AlgorithmParams {
-  return { generate: { name: 'ECDSA', namedCurve }, sign: { name: 'ECDSA', hash } as EcdsaParams, rsa: false };
+function ecdsa(namedCurve: string, signatureOid: string, hash: string): AlgorithmParams {
+  return { generate: { type: 'ec', namedCurve }, signatureOid, hash, rsa: false };
 }
 
 const PARAMS: Record<KeyAlgorithm, AlgorithmParams> = {
   'RSA-2048': rsa(2048),
   'RSA-3072': rsa(3072),
   'RSA-4096': rsa(4096),
-  'ECDSA-P256': ecdsa('P-256', 'SHA-256'),
-  'ECDSA-P384': ecdsa('P-384', 'SHA-384'),
+  'ECDSA-P256': ecdsa('P-256', '1.2.840.10045.4.3.2', 'sha256'),
+  'ECDSA-P384': ecdsa('P-384', '1.2.840.10045.4.3.3', 'sha384'),
 };
 
-export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
-  // Extractable so the private key can be written out in kubeadm's PEM format.
-  return (await webcrypto.subtle.generateKey(PARAMS[algorithm].generate, true, ['sign', 'verify'])) as CryptoKeyPair;
+const generate = promisify(generateKeyPairCallback);
+
+/** Made on libuv's thread pool, so several keys are made at once. */
+export function generateKeyPair(algorithm: KeyAlgorithm): Promise<KeyPair> {
+  const params = PARAMS[algorithm].generate;
+  if (params.type === 'rsa') return generate('rsa', { modulusLength: params.modulusLength, publicExponent: 0x10001 });
+  return generate('ec', { namedCurve: params.namedCurve });
 }
 
-export function signingAlgorithm(algorithm: KeyAlgorithm): Algorithm | EcdsaParams {
-  return PARAMS[algorithm].sign;
+export function signatureAlgorithm(algorithm: KeyAlgorithm): { oid: string; hash: string; rsa: boolean } {
+  const { signatureOid, hash, rsa } = PARAMS[algorithm];
+  return { oid: signatureOid, hash, rsa };
 }
+
+// RFC 5280 §4.2.1.3 KeyUsage bit numbers.
+const DIGITAL_SIGNATURE = 0;
+const KEY_ENCIPHERMENT = 2;
+const KEY_CERT_SIGN = 5;
 
 /**
  * kubeadm's usages (digitalSignature, keyEncipherment, plus keyCertSign for a CA), except
  * that keyEncipherment is left off non-RSA keys: RFC 8813 §3 forbids it for ECDSA, and
  * Kubernetes is dropping it there too (kubernetes/kubernetes#142037, #142273).
  */
-export function keyUsages(algorithm: KeyAlgorithm, ca: boolean): number {
-  const { digitalSignature, keyEncipherment, keyCertSign } = x509.KeyUsageFlags;
-  return digitalSignature | (PARAMS[algorithm].rsa ? keyEncipherment : 0) | (ca ? keyCertSign : 0);
+export function keyUsages(algorithm: KeyAlgorithm, ca: boolean): number[] {
+  return [DIGITAL_SIGNATURE, ...(PARAMS[algorithm].rsa ? [KEY_ENCIPHERMENT] : []), ...(ca ? [KEY_CERT_SIGN] : [])];
 }
 
 const CURVES: Record<string, KeyAlgorithm> = { prime256v1: 'ECDSA-P256', secp384r1: 'ECDSA-P384' };

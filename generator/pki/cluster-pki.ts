@@ -24,7 +24,7 @@ export async function createClusterPki(opts: {
       now: opts.now,
       validityHours: opts.caValidityHours,
     });
-  // Key generation dominates (seconds for RSA-4096); WebCrypto runs it off the main thread.
+  // Key generation dominates (seconds for RSA-4096); it runs off the main thread, in parallel.
   const [clusterCa, frontProxyCa, etcdCa, serviceAccount, adminKeys] = await Promise.all([
     ca('kubernetes'),
     ca('front-proxy-ca'),
@@ -33,7 +33,7 @@ export async function createClusterPki(opts: {
     generateKeyPair(opts.algorithm),
     generateKeyPair(opts.algorithm),
   ]);
-  const admin = await createClientCertificate({
+  const admin = createClientCertificate({
     ca: clusterCa,
     algorithm: opts.algorithm,
     keys: adminKeys,

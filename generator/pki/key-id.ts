@@ -3,6 +3,6 @@
 import { createHash } from 'node:crypto';
 import { subjectPublicKeyBits } from './spki.ts';
 
-export function keyIdentifier(spkiDer: Uint8Array): string {
-  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest('hex');
+export function keyIdentifier(spkiDer: Uint8Array): Buffer {
+  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest();
 }

@@ -22,12 +22,9 @@ export async function signShortLivedCredential(opts: {
   now: Date;
   validitySeconds: number;
 }): Promise<PemPair> {
-  const [ca, keys] = await Promise.all([
-    loadCertificateAuthority(opts.ca, opts.caAlgorithm),
-    generateKeyPair(CREDENTIAL_KEY_ALGORITHM),
-  ]);
+  const keys = await generateKeyPair(CREDENTIAL_KEY_ALGORITHM);
   return createClientCertificate({
-    ca,
+    ca: loadCertificateAuthority(opts.ca, opts.caAlgorithm),
     algorithm: CREDENTIAL_KEY_ALGORITHM,
     keys,
     commonName: opts.user,
