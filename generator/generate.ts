@@ -15,7 +15,7 @@ import { caExpiryWarning } from './day-two/ca-expiry-warning.ts';
 import { planNodeTokens } from './day-two/node-token-plan.ts';
 import { expiredTokenWarnings } from './day-two/token-expiry-warnings.ts';
 import type { PodNetworkTemplate } from './node-bundle.ts';
-import { type NodeReport, type OutputLayout, renderOutputs } from './outputs.ts';
+import { FILES_PER_NODE, type NodeReport, type OutputLayout, renderOutputs } from './outputs.ts';
 import { readPinnedTemplate } from './pinned-template.ts';
 import type { ClusterSpec } from './spec/types.ts';
 import { type NodeTokenRecord, readNodeTokens, renderNodeTokens, writeNodeTokens } from './state/node-tokens.ts';
@@ -51,55 +51,18 @@ const WARNING_TIMEOUT_MS = 5_000;
 
 export async function generate(spec: ClusterSpec, options: GenerateOptions): Promise<GenerateResult> {
   const stateDir = resolve(options.stateDir ?? resolve(options.outDir, 'state'));
-  const { state, created } = await prepareState(stateDir, spec, options.now);
-  const stored = created ? undefined : await readNodeTokens(stateDir);
-  // A state made before nodes.yaml existed: every node the spec names now is taken as generated.
-  const previous = created ? undefined : (stored ?? initialRecord(spec));
-  const plan = planNodeTokens(spec, previous, { now: options.now, freshTokens: options.freshTokens ?? [] });
   // Files are written as they render, out of sight until commit: a fleet's outputs are
   // never all held in memory, and a failure anywhere below leaves the outputs as they were.
-  const writer = new OutputWriter(options.outDir);
-  let nodes: NodeReport[];
-  try {
-    nodes = renderOutputs(
-      {
-        spec,
-        state,
-        podNetwork: options.podNetwork,
-        agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
-        ...(options.platform ? { platform: options.platform } : {}),
-        nodeTokens: plan.record.nodes,
-        ...(options.layout ? { layout: options.layout } : {}),
-      },
-      (file) => writer.write(file),
-    );
-    if (plan.added.length > 0) {
-      const api = await connectToCluster(spec, state, options.now);
-      await registerTokens(
-        api,
-        plan.added.map(({ node, token, expires }) => ({
-          token,
-          ...(expires ? { expires } : {}),
-          description: `kubeseed: bootstrap token for node ${node}`,
-        })),
-        {
-          timeoutMs: options.signatureTimeoutMs ?? SIGNATURE_TIMEOUT_MS,
-          pollMs: SIGNATURE_POLL_MS,
-          sleep: (ms) => sleep(ms),
-          now: () => Date.now(),
-        },
-      );
-    }
-    if (created) await persistState(stateDir, state, options.now);
-    // The record before the outputs: a crash in between leaves outputs that the next run
-    // rewrites from the record, never a node whose token the record does not know.
-    if (!stored || renderNodeTokens(stored) !== renderNodeTokens(plan.record)) {
-      await writeNodeTokens(stateDir, plan.record);
-    }
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
+  // Made first, so that its thread starts while the state is prepared.
+  const writer = new OutputWriter(options.outDir, {
+    expectedFiles: options.layout === 'json' ? 0 : spec.nodes.length * FILES_PER_NODE,
+  });
+  const { state, created, plan, nodes } = await renderAndRecord(spec, options, stateDir, writer).catch(
+    async (error: unknown) => {
+      await writer.abort();
+      throw error;
+    },
+  );
   await writer.commit();
   const warnings = created
     ? []
@@ -123,6 +86,51 @@ export async function generate(spec: ClusterSpec, options: GenerateOptions): Pro
     })),
     warnings,
   };
+}
+
+/** Everything before the outputs show: the state, the node outputs into `writer`, new tokens registered, the records saved. */
+async function renderAndRecord(spec: ClusterSpec, options: GenerateOptions, stateDir: string, writer: OutputWriter) {
+  const { state, created } = await prepareState(stateDir, spec, options.now);
+  const stored = created ? undefined : await readNodeTokens(stateDir);
+  // A state made before nodes.yaml existed: every node the spec names now is taken as generated.
+  const previous = created ? undefined : (stored ?? initialRecord(spec));
+  const plan = planNodeTokens(spec, previous, { now: options.now, freshTokens: options.freshTokens ?? [] });
+  const nodes = renderOutputs(
+    {
+      spec,
+      state,
+      podNetwork: options.podNetwork,
+      agentUnit: readPinnedTemplate(systemdUnits['kubeseed-boot']!),
+      ...(options.platform ? { platform: options.platform } : {}),
+      nodeTokens: plan.record.nodes,
+      ...(options.layout ? { layout: options.layout } : {}),
+    },
+    (file) => writer.write(file),
+  );
+  if (plan.added.length > 0) {
+    const api = await connectToCluster(spec, state, options.now);
+    await registerTokens(
+      api,
+      plan.added.map(({ node, token, expires }) => ({
+        token,
+        ...(expires ? { expires } : {}),
+        description: `kubeseed: bootstrap token for node ${node}`,
+      })),
+      {
+        timeoutMs: options.signatureTimeoutMs ?? SIGNATURE_TIMEOUT_MS,
+        pollMs: SIGNATURE_POLL_MS,
+        sleep: (ms) => sleep(ms),
+        now: () => Date.now(),
+      },
+    );
+  }
+  if (created) await persistState(stateDir, state, options.now);
+  // The record before the outputs: a crash in between leaves outputs that the next run
+  // rewrites from the record, never a node whose token the record does not know.
+  if (!stored || renderNodeTokens(stored) !== renderNodeTokens(plan.record)) {
+    await writeNodeTokens(stateDir, plan.record);
+  }
+  return { state, created, plan, nodes };
 }
 
 function initialRecord(spec: ClusterSpec): NodeTokenRecord {

@@ -44,6 +44,8 @@ export interface NodeReport {
 
 export const ADMIN_KUBECONFIG = 'admin.conf';
 export const NODES_JSON = 'nodes.json';
+/** Files a node gets in the files layout: node.yaml, user-data, and NoCloud's meta-data and network-config. */
+export const FILES_PER_NODE = 4;
 
 export interface RenderContext {
   spec: ClusterSpec;

@@ -31,6 +31,8 @@ import type { OutputFile } from './outputs.ts';
 
 /** Operations per message to the worker; fewer in all are carried out here at commit. */
 const BATCH = 256;
+/** A thread with nothing to do gets whatever is queued once there is this much. */
+const IDLE_BATCH = 16;
 // Rendering is faster than a slow disk: past this many batches ahead of the worker, it
 // waits, so a fleet's files are never all queued in memory.
 const MAX_BATCHES_AHEAD = 16;
@@ -68,11 +70,17 @@ export class OutputWriter {
   readonly #batchesDone = new Int32Array(new SharedArrayBuffer(4));
   #batchesSent = 0;
 
-  constructor(outDir: string) {
+  /**
+   * `expectedFiles`, when the caller knows roughly how many files are coming: past one
+   * batch, the thread starts now, and its start-up (tens of milliseconds) overlaps with the
+   * caller's work before the first file.
+   */
+  constructor(outDir: string, options: { expectedFiles?: number } = {}) {
     this.#outDir = outDir;
     this.#madeOutDir = mkdirSync(outDir, { recursive: true, mode: DIRECTORY_MODE });
     chmodSync(outDir, DIRECTORY_MODE);
     this.#existingDirectories = new Set([outDir]);
+    if ((options.expectedFiles ?? 0) > BATCH) this.#startWorker();
   }
 
   /** Writes `file` where commit will find it; nothing shows under its name yet. */
@@ -141,11 +149,16 @@ export class OutputWriter {
     }
   }
 
+  #startWorker(): Worker {
+    this.#worker ??= startWorker({ batchesDone: this.#batchesDone.buffer as SharedArrayBuffer });
+    return this.#worker;
+  }
+
   #queue(operation: OutputOperation): void {
     this.#pending.push(operation);
-    if (this.#pending.length < BATCH) return;
-    this.#worker ??= startWorker({ batchesDone: this.#batchesDone.buffer as SharedArrayBuffer });
-    this.#worker.postMessage({ operations: this.#pending } satisfies WorkerMessage);
+    const idle = this.#worker !== undefined && Atomics.load(this.#batchesDone, 0) === this.#batchesSent;
+    if (this.#pending.length < (idle ? IDLE_BATCH : BATCH)) return;
+    this.#startWorker().postMessage({ operations: this.#pending } satisfies WorkerMessage);
     this.#pending = [];
     this.#batchesSent++;
     // Blocking is the point: rendering is synchronous, and the worker runs on its own thread.

@@ -16,8 +16,8 @@
 // API server's certificate names, so `port` is the API server's own port and the
 // endpoint's: there is no load balancer between them.
 import { isIP } from 'node:net';
-import { stringify } from 'yaml';
 import { KUBE_VIP_HOSTS_PATH, KUBE_VIP_KUBECONFIGS } from '../../core/kube-vip-files.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 
 /** What kube-vip mounts as its kubeconfig: always this path inside the container. */
 const CONTAINER_KUBECONFIG = '/etc/kubernetes/admin.conf';
@@ -97,5 +97,5 @@ export function kubeVipPod(input: KubeVipPodInput): Record<string, unknown> {
 
 /** The manifest as the agent writes it to /etc/kubernetes/manifests/kube-vip.yaml. */
 export function renderKubeVipManifest(input: KubeVipPodInput): string {
-  return HEADER + stringify(kubeVipPod(input), { lineWidth: 0 });
+  return HEADER + stringifyYaml(kubeVipPod(input));
 }

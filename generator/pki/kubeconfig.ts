@@ -1,7 +1,7 @@
 // A kubeconfig laid out as client-go's clientcmd writes it (kubeadm's CreateWithCerts):
 // keys in alphabetical order, credentials embedded as base64 *-data so the file stands
 // alone, and one context named <user>@<cluster> made current.
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 
 export function renderKubeconfig(opts: {
   clusterName: string;
@@ -28,8 +28,8 @@ export function renderKubeconfig(opts: {
       },
     ],
   };
-  // lineWidth 0: never fold, a wrapped base64 value would no longer decode.
-  return stringify(config, { lineWidth: 0 });
+  // Never folded (lineWidth 0): a wrapped base64 value would no longer decode.
+  return stringifyYaml(config);
 }
 
 function base64(pem: string): string {

@@ -88,6 +88,24 @@ test('abort while the worker thread writes: nothing is left, not even the output
   assert.equal(readdirSync(dir), []);
 });
 
+test('a thread started early for files that never come: abort leaves nothing, a few files still arrive', async ({
+  dir,
+}) => {
+  const unused = new OutputWriter(join(dir, 'unused'), { expectedFiles: 10_000 });
+  await unused.abort();
+  assert.equal(readdirSync(dir), []);
+  const out = join(dir, 'few');
+  const writer = new OutputWriter(out, { expectedFiles: 10_000 });
+  for (const file of files(3, 'v1')) writer.write(file);
+  await writer.commit();
+  assert.equal(
+    tree(out).sort(),
+    files(3, 'v1')
+      .map((file) => file.path)
+      .sort(),
+  );
+});
+
 test('a fleet far ahead of the disk (3,000 nodes): rendering waits for the writer thread, and every file arrives', async ({
   dir,
 }) => {
