@@ -33,7 +33,19 @@ export interface PodNetworkTemplate {
   manifest: string;
 }
 
+// Every control plane carries the same files; each RSA key is checked by rebuilding it.
+const bundledPkiFilesOf = new WeakMap<ClusterPki, PkiFile[]>();
+
 export function bundledPkiFiles(pki: ClusterPki): PkiFile[] {
+  let files = bundledPkiFilesOf.get(pki);
+  if (!files) {
+    files = compactPkiFiles(pki);
+    bundledPkiFilesOf.set(pki, files);
+  }
+  return files;
+}
+
+function compactPkiFiles(pki: ClusterPki): PkiFile[] {
   const contents: Record<BundledPkiFile, string> = {
     'ca.key': pki.ca.key,
     'front-proxy-ca.crt': pki.frontProxyCa.cert,

@@ -1,7 +1,8 @@
 // cluster.yaml in the state directory: which cluster the keys belong to and which
 // algorithm made them, so a spec pointed at the wrong state is caught before any use.
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { Problem } from '../../core/errors.ts';
+import { stringifyYaml } from '../../core/yaml-stringify.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../spec/types.ts';
 
 const METADATA_VERSION = 1;
@@ -15,7 +16,7 @@ export interface StateMetadata {
 
 export function renderMetadata(metadata: StateMetadata): string {
   const header = "# kubeseed state: this cluster's CAs, keys and bootstrap token. Keep private; back up.\n";
-  return header + stringify({ version: METADATA_VERSION, ...metadata });
+  return header + stringifyYaml({ version: METADATA_VERSION, ...metadata });
 }
 
 export function parseMetadata(text: string, path: string): { metadata?: StateMetadata; problems: Problem[] } {
