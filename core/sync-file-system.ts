@@ -25,16 +25,23 @@ async function fsyncEach(paths: readonly string[]): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(CONCURRENT_SYNCS, paths.length) }, worker));
 }
 
-/** Everything written so far under `directories` (and `files`, which lie in them) reaches the disk. */
-export async function syncFileSystems(directories: readonly string[], files: readonly string[] = []): Promise<void> {
+/**
+ * Everything written so far on the file systems of `roots` reaches the disk. Without
+ * `sync -f`, `fallback` says what to fsync one by one: files first, then directories
+ * (by default, the roots themselves).
+ */
+export async function syncFileSystems(
+  roots: readonly string[],
+  fallback: { files?: readonly string[]; directories?: readonly string[] } = {},
+): Promise<void> {
   const byDevice = new Map<number, string>();
-  for (const directory of directories) {
-    const { dev } = statSync(directory);
-    if (!byDevice.has(dev)) byDevice.set(dev, directory);
+  for (const root of roots) {
+    const { dev } = statSync(root);
+    if (!byDevice.has(dev)) byDevice.set(dev, root);
   }
   if (byDevice.size === 0) return;
   const synced = spawnSync('sync', ['-f', ...byDevice.values()], { stdio: 'ignore' });
   if (synced.status === 0) return;
-  await fsyncEach(files);
-  await fsyncEach(directories);
+  await fsyncEach(fallback.files ?? []);
+  await fsyncEach(fallback.directories ?? roots);
 }
