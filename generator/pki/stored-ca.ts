@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { KeyAlgorithm } from '../spec/types.ts';
 import { keyAlgorithmOf } from './algorithms.ts';
 import type { CertificateAuthority } from './ca.ts';
-import { rawSubject, subjectKeyIdentifierOf } from './spki.ts';
+import { rawSubject, subjectKeyIdentifierOf } from './certificate-fields.ts';
 import type { PemPair } from './types.ts';
 
 export function loadCertificateAuthority(pem: PemPair, algorithm: KeyAlgorithm): CertificateAuthority {
