@@ -32,7 +32,7 @@ import { ProblemSink } from '../../core/schema.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { specOf } from '../../generator/spec/load.ts';
 import { removeTree } from '../helpers/cleanup.ts';
-import { signServerCertificate } from '../helpers/server-certificate.ts';
+import { makeOpensslCa, signServerCertificate } from '../helpers/server-certificate.ts';
 import type { Tool } from '../helpers/tools.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
@@ -98,34 +98,13 @@ function openssl(cwd: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 }
 
-function makeCa(dir: string, name: string): void {
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-  );
-}
-
 let pkiCache: Pki | undefined;
 
 /** One PKI per test process: openssl is the slow part. */
 export function makePki(): Pki {
   if (pkiCache) return pkiCache;
   const dir = tempDir('kubeseed-pki-');
-  for (const name of ['ca', 'front-proxy-ca', 'etcd-ca', 'stranger-ca']) makeCa(dir, name);
+  for (const name of ['ca', 'front-proxy-ca', 'etcd-ca', 'stranger-ca']) makeOpensslCa(dir, name);
   openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
   openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
   signServerCertificate(dir, 'server', { cert: 'ca.crt', key: 'ca.key' });

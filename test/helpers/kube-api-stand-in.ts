@@ -5,7 +5,6 @@
 // them, and rejects anything else with 422; it signs cluster-info for a token only after a
 // delay, as the controller manager does; evictions answer 429 while a PodDisruptionBudget
 // says no.
-import { execFileSync } from 'node:child_process';
 import { createHmac, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { signServerCertificate } from './server-certificate.ts';
+import { makeOpensslCa, signServerCertificate } from './server-certificate.ts';
 
 export const NODE_TOKEN_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 const TOKEN_KEYS = new Set([
@@ -63,10 +62,6 @@ interface StoredSecret {
   createdAt: number;
 }
 
-function openssl(cwd: string, ...args: string[]): void {
-  execFileSync('openssl', args, { cwd, stdio: 'pipe' });
-}
-
 /** A serving certificate for 127.0.0.1 signed by the given CA (openssl, not kubeseed's own PKI code). */
 export function serverCertificate(ca: { cert: string; key: string }): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-api-stand-in-'));
@@ -84,24 +79,7 @@ export function serverCertificate(ca: { cert: string; key: string }): { cert: st
 export function strangerCa(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kubeseed-stranger-ca-'));
   try {
-    openssl(
-      dir,
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=kubernetes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-    );
+    makeOpensslCa(dir, 'ca', { subject: '/CN=kubernetes' });
     return { cert: readFileSync(join(dir, 'ca.crt'), 'utf8'), key: readFileSync(join(dir, 'ca.key'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,44 @@
-// A serving certificate for an IP address made with openssl, not kubeseed's own PKI code, so
-// the agent and the generator are checked against certificates they did not make.
+// Certificates made with openssl, not kubeseed's own PKI code, so the agent and the
+// generator are checked against certificates they did not make: self-signed CAs, and
+// serving certificates for an IP address.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function openssl(cwd: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+}
+
+/**
+ * Writes a self-signed EC CA as `<name>.key` and `<name>.crt` in `dir`, valid for two days:
+ * on P-256 with the subject `/CN=<name>` unless said, and any further `openssl req`
+ * arguments. Returns the two files' paths.
+ */
+export function makeOpensslCa(
+  dir: string,
+  name: string,
+  options: { subject?: string; curve?: string; args?: string[] } = {},
+): { cert: string; key: string } {
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    `ec_paramgen_curve:${options.curve ?? 'P-256'}`,
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    options.subject ?? `/CN=${name}`,
+    ...(options.args ?? []),
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+  );
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
 }
 
 /**

@@ -13,6 +13,7 @@ import { createCertificateAuthority } from '../../../generator/pki/ca.ts';
 import { createClientCertificate } from '../../../generator/pki/client-cert.ts';
 import { signShortLivedCredential } from '../../../generator/pki/short-lived-credential.ts';
 import { loadCertificateAuthority } from '../../../generator/pki/stored-ca.ts';
+import { makeOpensslCa } from '../../helpers/server-certificate.ts';
 import { needing } from '../../helpers/tools.ts';
 
 const test = needing(suite('certificate encoding (read back by openssl)'), { tools: ['openssl'] });
@@ -74,27 +75,12 @@ test('dates: whole seconds, UTCTime through 2049 and GeneralizedTime after, both
 });
 
 test('a CA made by openssl, with a UTF-8 subject, signs a credential that verifies against it', async () => {
-  const key = join(dir, 'outside.key');
-  const crt = join(dir, 'outside.crt');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-384',
-    '-nodes',
-    '-days',
-    '30',
-    '-utf8',
-    '-subj',
-    '/O=Zürich Ops/CN=Äußere CA',
-    '-keyout',
-    key,
-    '-out',
-    crt,
-  ]);
-  const pem = { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
+  const outside = makeOpensslCa(dir, 'outside', {
+    curve: 'P-384',
+    subject: '/O=Zürich Ops/CN=Äußere CA',
+    args: ['-utf8'],
+  });
+  const pem = { cert: readFileSync(outside.cert, 'utf8'), key: readFileSync(outside.key, 'utf8') };
   const credential = await signShortLivedCredential({
     ca: pem,
     caAlgorithm: 'ECDSA-P384',
@@ -105,7 +91,7 @@ test('a CA made by openssl, with a UTF-8 subject, signs a credential that verifi
   });
   const leaf = join(dir, 'alice.crt');
   writeFileSync(leaf, credential.cert);
-  assert.match(openssl(['verify', '-CAfile', crt, leaf]), /: OK/);
+  assert.match(openssl(['verify', '-CAfile', outside.cert, leaf]), /: OK/);
   assert.is(keyIds(credential.cert).authority, keyIds(pem.cert).subject);
   assert.match(openssl(['x509', '-noout', '-text'], credential.cert), /Signature Algorithm: ecdsa-with-SHA384/);
   const issuer = new X509Certificate(credential.cert).issuer;
@@ -115,28 +101,8 @@ test('a CA made by openssl, with a UTF-8 subject, signs a credential that verifi
 test('a stored CA whose key is not the spec algorithm is refused by name', async () => {
   const ca = await createCertificateAuthority({ commonName: 'k', algorithm: 'ECDSA-P256', now: NOW, validityHours: 1 });
   assert.throws(() => loadCertificateAuthority(ca.pem, 'RSA-2048'), /the stored CA key is ECDSA-P256, not RSA-2048/);
-  const key = join(dir, 'no-ski.key');
-  const crt = join(dir, 'no-ski.crt');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=bare',
-    '-addext',
-    'subjectKeyIdentifier=none',
-    '-keyout',
-    key,
-    '-out',
-    crt,
-  ]);
-  const bare = { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
+  const noKeyId = makeOpensslCa(dir, 'no-ski', { args: ['-addext', 'subjectKeyIdentifier=none'] });
+  const bare = { cert: readFileSync(noKeyId.cert, 'utf8'), key: readFileSync(noKeyId.key, 'utf8') };
   assert.throws(() => loadCertificateAuthority(bare, 'ECDSA-P256'), /has no SubjectKeyIdentifier/);
 });
 
