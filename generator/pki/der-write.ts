@@ -18,7 +18,7 @@ const UNIVERSAL = {
 } as const;
 
 /** One encoded element: tag, definite length, content. */
-export function element(tag: number, content: Uint8Array): Uint8Array {
+function element(tag: number, content: Uint8Array): Uint8Array {
   const length = content.length;
   let header: number[];
   if (length < 0x80) header = [tag, length];
