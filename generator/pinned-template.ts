@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeseedError } from '../core/errors.ts';
 import { packageRoot } from '../core/package-root.ts';
-import { sha256Hex, type TemplateFile } from '../templates/index.ts';
+import type { TemplateFile } from '../templates/index.ts';
+import { sha256Hex } from '../templates/integrity.ts';
 
 export function readPinnedTemplate(entry: TemplateFile): string {
   const text = readFileSync(join(packageRoot(), 'templates', entry.file), 'utf8');

@@ -20,7 +20,8 @@ import { TEMPLATES_DIR } from '../bootstrap/paths.ts';
 import { atomicWrite } from '../core/atomic-write.ts';
 import { KubeseedError } from '../core/errors.ts';
 import { packageRoot } from '../core/package-root.ts';
-import { podNetworks, systemdUnits, templateSha256Ok } from '../templates/index.ts';
+import { podNetworks, systemdUnits } from '../templates/index.ts';
+import { templateSha256Ok } from '../templates/integrity.ts';
 import type { AgentArch } from './agent-binary/targets.ts';
 
 const AGENT_PATH = '/usr/local/bin/kubeseed-boot';

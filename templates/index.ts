@@ -1,9 +1,6 @@
 // The catalogue of static templates (templates/index.json): what each is, where it came
-// from and the sha256 it must have. Functions take the templates directory as an argument
-// because the same check runs on the repository and on a machine image's installed copy.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// from and the sha256 it must have (checked by integrity.ts, so that reading the catalogue,
+// as `validate` does, loads no hashing).
 import index from './index.json' with { type: 'json' };
 
 const IP_FAMILIES = ['IPv4', 'IPv6'] as const;
@@ -56,33 +53,4 @@ export function indexedTemplates(): Array<{ key: string } & TemplateFile> {
   return Object.entries(sections).flatMap(([section, entries]) =>
     Object.entries(entries).map(([name, entry]) => ({ key: `${section}.${name}`, ...entry })),
   );
-}
-
-export function sha256Hex(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
-
-export interface TemplateMismatch {
-  key: string;
-  file: string;
-  expected: string;
-  /** The file's sha256, or undefined when it is missing. */
-  actual: string | undefined;
-}
-
-function fileSha256(path: string): string | undefined {
-  try {
-    return sha256Hex(readFileSync(path));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Recomputes every indexed template's sha256 under `templatesDir`. */
-export function templateSha256Ok(templatesDir: string): { ok: boolean; mismatches: TemplateMismatch[] } {
-  const mismatches = indexedTemplates().flatMap(({ key, file, sha256 }) => {
-    const actual = fileSha256(join(templatesDir, file));
-    return actual === sha256 ? [] : [{ key, file, expected: sha256, actual }];
-  });
-  return { ok: mismatches.length === 0, mismatches };
 }

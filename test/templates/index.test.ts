@@ -7,11 +7,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
-import { indexedTemplates, podNetworks, sha256Hex, systemdUnits, templateSha256Ok } from '../../templates/index.ts';
+import { indexedTemplates, podNetworks, systemdUnits } from '../../templates/index.ts';
+import { sha256Hex, templateSha256Ok } from '../../templates/integrity.ts';
 import { needing } from '../helpers/tools.ts';
 
 const templatesDir = resolve(import.meta.dirname, '../../templates');
-const CATALOGUE_FILES = new Set(['index.json', 'index.ts']);
+const CATALOGUE_FILES = new Set(['index.json', 'index.ts', 'integrity.ts']);
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -11,7 +11,7 @@ import { SUMS_NAME } from '../../../images/agent-binary/build.ts';
 import { ensureAgentBuild } from '../../../images/agent-binary/ensure.ts';
 import { loaderProblems } from '../../../images/agent-binary/script.ts';
 import { AGENT_ARCHES, type AgentArch, invocation, TARGETS } from '../../../images/agent-binary/targets.ts';
-import { sha256Hex } from '../../../templates/index.ts';
+import { sha256Hex } from '../../../templates/integrity.ts';
 import { AGENT_TOOLS, cleanup, commands, makeBundle, makeFixture, state } from '../../bootstrap/helpers.ts';
 import { needing } from '../../helpers/tools.ts';
 
