@@ -5,10 +5,24 @@
 // uvu has no API that returns results: its runner prints "Total / Passed / Skipped" when a
 // file's suites have run and sets the exit code. Those lines and the exit code are read
 // here; a file that exits without them (a crash, an error in a hook) counts as a failure.
+//
+// Each file's process gets a TMPDIR of its own, which must be empty again when the process
+// has closed: a file that leaves anything in it counts as failed, so a test that forgets its
+// temporary directories shows up in its own run instead of filling the machine's temp dir.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir, userInfo } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { removeTree } from './helpers/cleanup.ts';
 import { isRoot, maySkip, missingTools, packagesFor, SEARCH_PATH, SETUP_COMMAND } from './helpers/tools.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -22,6 +36,13 @@ const JOBS = Number(process.env.KUBESEED_TEST_JOBS) || Math.max(2, Math.min(4, a
 /** A file still running after this is stopped and counted as failed: a hang must not hold CI forever. */
 const FILE_LIMIT_MS = Number(process.env.KUBESEED_TEST_FILE_LIMIT_S || 45 * 60) * 1000;
 const STOP_GRACE_MS = 15_000;
+/**
+ * tsx keeps its compile cache in `<os.tmpdir()>/tsx-<euid>` (no setting moves it): each file's
+ * TMPDIR gets a link of that name to the runner's, so files start from the shared warm cache.
+ */
+const TSX_CACHE = `tsx-${process.geteuid?.() ?? userInfo().username}`;
+/** How many of the names a file left in its TMPDIR its problem lists. */
+const LEFTOVERS_NAMED = 5;
 /** Output goes through a pipe: uvu colours it only when told to. */
 const COLOUR = process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {};
 
@@ -82,11 +103,44 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/** The file's own TMPDIR, holding only the link to the shared tsx cache. */
+function makeTempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-test-'));
+  // It stands in for the system temp dir, which other users reach into as well: Ignition
+  // writes authorized_keys as the user it creates, apt's methods run as _apt.
+  chmodSync(dir, 0o1777);
+  const cache = join(tmpdir(), TSX_CACHE);
+  mkdirSync(cache, { recursive: true });
+  symlinkSync(cache, join(dir, TSX_CACHE));
+  return dir;
+}
+
+/** What the file's processes left in its TMPDIR, besides the link made for tsx. */
+function leftovers(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    // A test may have removed it itself: nothing is left then.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names.filter((name) => !(name === TSX_CACHE && lstatSync(join(dir, name)).isSymbolicLink())).sort();
+}
+
+function describeLeftovers(names: string[]): string {
+  const shown = names.slice(0, LEFTOVERS_NAMED).join(', ');
+  const more = names.length > LEFTOVERS_NAMED ? `, and ${names.length - LEFTOVERS_NAMED} more` : '';
+  const count = `${names.length} entr${names.length === 1 ? 'y' : 'ies'}`;
+  return `left ${count} in its TMPDIR, which its after-hooks must empty: ${shown}${more}`;
+}
+
 function runFile(file: string): Promise<FileResult> {
   const started = performance.now();
+  const temp = makeTempDir();
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     cwd: REPO,
-    env: { ...process.env, PATH: SEARCH_PATH.join(delimiter), ...COLOUR },
+    env: { ...process.env, PATH: SEARCH_PATH.join(delimiter), TMPDIR: temp, ...COLOUR },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -100,10 +154,12 @@ function runFile(file: string): Promise<FileResult> {
     stop(child);
   }, FILE_LIMIT_MS);
   return new Promise((resolveResult) => {
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
       clearTimeout(limit);
       running.delete(child);
       const seconds = (performance.now() - started) / 1000;
+      const left = leftovers(temp);
+      await removeTree(temp);
       const counts = summary(output);
       const result: FileResult = {
         file,
@@ -117,6 +173,8 @@ function runFile(file: string): Promise<FileResult> {
       if (timedOut) result.problem = `did not finish within ${FILE_LIMIT_MS / 60_000} min and was stopped`;
       else if (!counts) result.problem = `${how} before uvu printed its summary`;
       else if ((code !== 0 || signal) && result.failed === 0) result.problem = `${how} after its tests`;
+      if (left.length > 0)
+        result.problem = [result.problem, describeLeftovers(left)].filter((text) => text !== undefined).join('; ');
       if (result.problem) result.failed += 1;
       resolveResult(result);
     });
