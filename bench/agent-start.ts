@@ -36,7 +36,7 @@ export async function benchAgentStart(): Promise<number> {
   try {
     for (let run = 0; run < RUNS; run++) times.push(await timeToKubeadm(binary));
   } finally {
-    cleanup();
+    await cleanup();
   }
   const result = median(times);
   console.log(

@@ -85,7 +85,7 @@ async function inProcess(nodes: number): Promise<void> {
       after: `${figures.handshakesPerS.toFixed(1)} TLS handshakes/s at the stand-in until the last join`,
     });
   } finally {
-    cleanup();
+    await cleanup();
   }
 }
 
@@ -152,7 +152,7 @@ async function wholeProcesses(nodes: number, baseMs: number): Promise<void> {
   } finally {
     for (const { child } of agents) if (child.exitCode === null) child.kill('SIGKILL');
     await endpoint.close();
-    cleanup();
+    await cleanup();
   }
 }
 

@@ -31,7 +31,7 @@ import {
 import { ProblemSink } from '../../core/schema.ts';
 import { renderKubeadmConfig } from '../../generator/kubeadm/render.ts';
 import { specOf } from '../../generator/spec/load.ts';
-import { removeTree } from '../helpers/cleanup.ts';
+import { removeTree, removeTreeSync } from '../helpers/cleanup.ts';
 import { makeOpensslCa, signServerCertificate } from '../helpers/server-certificate.ts';
 import type { Tool } from '../helpers/tools.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
@@ -58,7 +58,6 @@ export const TEMPLATE = 'kind: ConfigMap\ndata:\n  net-conf.json: \'{"Network": 
 export const SOCKET = '/run/containerd/containerd.sock';
 
 export interface Pki {
-  dir: string;
   caCert: string;
   caKey: string;
   frontProxyCert: string;
@@ -100,18 +99,29 @@ function openssl(cwd: string, ...args: string[]): void {
 
 let pkiCache: Pki | undefined;
 
-/** One PKI per test process: openssl is the slow part. */
+/**
+ * One PKI per test process: openssl is the slow part. Only its text outlives openssl's
+ * directory: files that need nothing else from these helpers never call cleanup().
+ */
 export function makePki(): Pki {
   if (pkiCache) return pkiCache;
-  const dir = tempDir('kubeseed-pki-');
+  const dir = mkdtempSync(join(tmpdir(), 'kubeseed-pki-'));
+  try {
+    pkiCache = opensslPki(dir);
+  } finally {
+    removeTreeSync(dir);
+  }
+  return pkiCache;
+}
+
+function opensslPki(dir: string): Pki {
   for (const name of ['ca', 'front-proxy-ca', 'etcd-ca', 'stranger-ca']) makeOpensslCa(dir, name);
   openssl(dir, 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key');
   openssl(dir, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
   signServerCertificate(dir, 'server', { cert: 'ca.crt', key: 'ca.key' });
   signServerCertificate(dir, 'stranger', { cert: 'stranger-ca.crt', key: 'stranger-ca.key' });
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  pkiCache = {
-    dir,
+  return {
     caCert: read('ca.crt'),
     caKey: read('ca.key'),
     frontProxyCert: read('front-proxy-ca.crt'),
@@ -125,7 +135,6 @@ export function makePki(): Pki {
     strangerCert: read('stranger.crt'),
     strangerKey: read('stranger.key'),
   };
-  return pkiCache;
 }
 
 export function sha256(text: string): string {

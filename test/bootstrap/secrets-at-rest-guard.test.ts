@@ -232,10 +232,10 @@ test.before(async () => {
   fixture = makeFixture(makeBundle('init'));
 });
 
-test.after(() => {
+test.after(async () => {
   metadataServer?.kill('SIGKILL');
   removeNetwork();
-  cleanup();
+  await cleanup();
 });
 
 test('without the guard the network works both ways: the pod and the node reach the metadata service', () => {

@@ -41,7 +41,7 @@ const test = needing(
 const servers: FileServer[] = [];
 test.after(async () => {
   for (const server of servers) await server.close();
-  cleanup();
+  await cleanup();
 });
 
 const CONTAINERD_SCRIPT = '#!/bin/sh\necho "containerd github.com/containerd/containerd/v2 v9.9.9 test-release"\n';

@@ -48,7 +48,7 @@ async function fixture(...args: Parameters<typeof stockFixture>): Promise<StockF
 test.after(async () => {
   for (const made of fixtures) await made.server.close();
   removeSigningKeys();
-  cleanup();
+  await cleanup();
 });
 
 const KEY = '/etc/apt/keyrings/kubeseed-kubernetes.asc';

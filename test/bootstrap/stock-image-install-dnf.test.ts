@@ -33,7 +33,7 @@ async function fixture(...args: Parameters<typeof stockFixture>): Promise<StockF
 test.after(async () => {
   for (const made of fixtures) await made.server.close();
   removeSigningKeys();
-  cleanup();
+  await cleanup();
 });
 
 const CHECKS = ['rpm -q --qf %{NAME} %{VERSION}-%{RELEASE}\\n kubeadm kubelet kubectl', 'containerd --version'];

@@ -24,9 +24,9 @@ function generated() {
   return keys;
 }
 
-test.after(() => {
+test.after(async () => {
   gpg.remove();
-  cleanup();
+  await cleanup();
 });
 
 function integrityError(run: () => unknown, pattern: RegExp): void {

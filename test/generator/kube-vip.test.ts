@@ -3,7 +3,7 @@
 // the kube-vip manifests read as Pods, the kubeadm configurations checked by the strict
 // stand-in kubeadm for every supported minor, and `kubeseed validate` on the bad cases.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
@@ -19,6 +19,7 @@ import { MINORS } from '../../generator/kubeadm/upstream.ts';
 import { checkControlPlaneVip } from '../../generator/spec/control-plane-vip.ts';
 import { loadSpec } from '../../generator/spec/load.ts';
 import { KUBE_VIP_IMAGE } from '../../images/kube-vip-image.ts';
+import { removeTreeSync } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { kubeadmChecker } from '../stand-ins/strict-kubeadm/bundle.ts';
 import { KUBEADM_PACKAGE_VERSION_FILE } from '../stand-ins/strict-kubeadm/package.ts';
@@ -79,6 +80,11 @@ function tempDir(): string {
   return dir;
 }
 
+/** Both suites make temporary directories: each ends with this. */
+function removeTemps(): void {
+  for (const dir of temps.splice(0)) removeTreeSync(dir);
+}
+
 let generated: Record<string, NodeBundle> | undefined;
 /** `kubeseed generate` on the VIP cluster, once; the bundles as the agent reads them. */
 async function bundles(): Promise<Record<string, NodeBundle>> {
@@ -107,9 +113,7 @@ function envOf(pod: KubeVipPod): Record<string, string | undefined> {
 }
 
 const generate = suite('kube-vip: generate');
-generate.after(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+generate.after(removeTemps);
 
 generate(
   'each control plane carries a kube-vip Pod with the pinned image; the init node’s mounts super-admin.conf, the joiners’ admin.conf; the worker none',
@@ -288,6 +292,7 @@ async function problemsOf(text: string): Promise<Problem[]> {
 }
 
 const validate = suite('kube-vip: validate');
+validate.after(removeTemps);
 
 const BAD: { name: string; endpoint: string; path: string; message: RegExp }[] = [
   {

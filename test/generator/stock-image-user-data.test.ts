@@ -30,7 +30,7 @@ const test = needing(
 const servers: FileServer[] = [];
 test.after(async () => {
   for (const server of servers) await server.close();
-  cleanup();
+  await cleanup();
 });
 
 const AGENT = { url: 'https://files.example.com/kubeseed/kubeseed-boot-linux-amd64', sha512: 'a'.repeat(128) };
