@@ -26,12 +26,15 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 // yaml turns a key longer than 1024 characters (quotes included) into an explicit `? key`.
 const MAX_IMPLICIT_KEY = 1000;
 // One-line strings already decided, per YAML version: keys and most values repeat across
-// a fleet's documents. Bounded, since node names and addresses do not repeat.
-const MAX_REMEMBERED = 4096;
+// a fleet's documents, and a node's name and address across its own few documents. Two
+// generations of this many each: when the newer is full it becomes the older, so the
+// strings a fleet repeats stay, and each node's own ones stay while its documents render.
+const GENERATION_SIZE = 4096;
 
 /** How one-line strings render under one YAML version's schema. */
 class LineStyle {
-  readonly #rendered = new Map<string, string>();
+  #recent = new Map<string, string>();
+  #older = new Map<string, string>();
   readonly #retyped: RegExp[];
   readonly #claimed: Array<(value: unknown) => boolean>;
 
@@ -47,8 +50,13 @@ class LineStyle {
 
   /** Plain when it reads back as itself, else in double quotes; keys and values alike. */
   render(text: string): string {
-    const known = this.#rendered.get(text);
-    if (known !== undefined) return known;
+    const recent = this.#recent.get(text);
+    if (recent !== undefined) return recent;
+    const older = this.#older.get(text);
+    if (older !== undefined) {
+      this.#remember(text, older);
+      return older;
+    }
     if (ESCAPED.test(text) || this.#claimed.some((identify) => identify(text))) throw new Unsupported();
     let rendered = text;
     if (NOT_PLAIN.test(text) || this.#retyped.some((pattern) => pattern.test(text))) {
@@ -57,8 +65,16 @@ class LineStyle {
     } else if (DOCUMENT_MARKER.test(text)) {
       throw new Unsupported();
     }
-    if (this.#rendered.size < MAX_REMEMBERED) this.#rendered.set(text, rendered);
+    this.#remember(text, rendered);
     return rendered;
+  }
+
+  #remember(text: string, rendered: string): void {
+    if (this.#recent.size >= GENERATION_SIZE) {
+      this.#older = this.#recent;
+      this.#recent = new Map();
+    }
+    this.#recent.set(text, rendered);
   }
 }
 
@@ -105,8 +121,8 @@ class Writer {
   }
 
   private enter(value: object): void {
-    if (this.#seen.has(value)) throw new Unsupported();
-    this.#seen.add(value);
+    const seen = this.#seen.size;
+    if (this.#seen.add(value).size === seen) throw new Unsupported();
   }
 
   private sequence(items: readonly unknown[], indent: string): string {

@@ -29,10 +29,14 @@ function defaultRoute(gateway: string) {
   return gateway.includes(':') ? { gateway6: gateway } : { routes: [{ to: '0.0.0.0/0', via: gateway }] };
 }
 
+// The same text for every node on DHCP: a fleet renders it once.
+let dhcpConfig: string | undefined;
+
 export function networkConfig(node: NodeSpec): string {
   const network = node.network;
   if (!network) {
-    return stringifyYaml({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
+    dhcpConfig ??= stringifyYaml({ version: 2, ethernets: { [ETHERNET_ID]: { match: ETHERNET_MATCH, dhcp4: true } } });
+    return dhcpConfig;
   }
   const address = node.address;
   if (address === undefined) {

@@ -75,6 +75,21 @@ test('the strings a fleet writes take the fast path: plain, double-quoted, liter
   assert.match(written!, /strip: \|-\n/);
 });
 
+test('past the remembered strings of a fleet (tens of thousands of names), every string still renders as yaml writes it', () => {
+  // Enough distinct names to turn over the remembered strings several times, between
+  // renders of strings each version quotes differently.
+  const names = Array.from({ length: 20_000 }, (_, index) => `worker-${index}`);
+  for (const options of [{}, { version: '1.1' }] as YamlTextOptions[]) {
+    for (let start = 0; start < names.length; start += 2_500) {
+      for (const name of names.slice(start, start + 2_500)) fastYaml({ hostname: name }, options);
+      for (const text of ['yes', 'on', '0600', 'true', 'worker-1', names[start]!, 'a: b', '12:30']) {
+        const value = { [text]: text };
+        assert.is(fastYaml(value, options), yamlOf(value, options), `${text} ${JSON.stringify(options)}`);
+      }
+    }
+  }
+});
+
 test('yes and on are quoted for YAML 1.1 readers (kubeadm), plain for 1.2', () => {
   const value = { labels: { enabled: 'yes', mode: 'on' } };
   assert.is(fastYaml(value, { version: '1.1' }), 'labels:\n  enabled: "yes"\n  mode: "on"\n');
