@@ -3,9 +3,9 @@
 // usage. In-process through main(argv, io), as bin/kubeseed.js calls it; the published
 // entry point itself runs once as a process from the bundle `npm run build` makes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nearest } from '../../core/command-line.ts';
@@ -153,7 +153,12 @@ usage.run();
 
 const published = suite('kubeseed CLI: the published entry point (bin/kubeseed.js and dist/)');
 
+// As an earlier build leaves one: chunks are named by their content's hash.
+const STALE_CHUNK = join(REPO, 'dist/kubeseed/chunk-EARLIER0.mjs');
+
 published.before(() => {
+  mkdirSync(dirname(STALE_CHUNK), { recursive: true });
+  writeFileSync(STALE_CHUNK, 'export {};\n');
   // What `npm test` and `npm publish` do first; run here so the bundle under test is current.
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, encoding: 'utf8' });
   assert.is(build.status, 0, build.stderr);
@@ -202,11 +207,14 @@ published('bin/kubeseed.js runs main from the bundle: the version, an unknown co
 });
 
 /** Every bundle file `file` loads before its first line runs: its static imports, transitively. */
-function staticGraph(dir: string, file: string, seen = new Set<string>()): Set<string> {
+const STATIC_IMPORT = /^import\s[^;]*?from\s*"\.\/([^"]+)";/gm;
+const ANY_IMPORT = /(?:^import\s[^;]*?from\s*|import\()"\.\/([^"]+)"/gm;
+
+function staticGraph(dir: string, file: string, pattern = STATIC_IMPORT, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
   const code = readFileSync(join(dir, file), 'utf8');
-  for (const [, imported] of code.matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)";/gm)) staticGraph(dir, imported!, seen);
+  for (const [, imported] of code.matchAll(pattern)) staticGraph(dir, imported!, pattern, seen);
   return seen;
 }
 
@@ -229,6 +237,15 @@ published("`--help` loads no command's module; `validate` loads neither the PKI 
   const positions = /import\("\.\/(yaml-source-[^"]+)"\)/.exec(validateCode)?.[1];
   assert.ok(positions, 'the yaml library is loaded by a dynamic import');
   assert.match(text(staticGraph(dir, positions!)), 'YAMLParseError');
+});
+
+published('the build leaves in dist/kubeseed/ only what the CLI loads: no chunk of an earlier build ships', () => {
+  const dir = join(REPO, 'dist/kubeseed');
+  assert.not.ok(existsSync(STALE_CHUNK), 'the earlier chunk is removed');
+  const loaded = staticGraph(dir, 'cli.mjs', ANY_IMPORT);
+  // The output writer's thread is started by file name, not imported.
+  staticGraph(dir, 'output-worker.mjs', ANY_IMPORT, loaded);
+  assert.equal(readdirSync(dir).sort(), [...loaded].sort());
 });
 
 published('the package ships the CLI bundle, the agent script, the templates and the example', () => {
