@@ -7,8 +7,8 @@
 //   node added later) are written under their own names in a staged copy of the topmost
 //   missing directory, renamed into place at commit: one rename for a whole new tree,
 //   instead of one per file.
-// Past a few hundred operations the writing moves to a worker thread (output-worker.ts),
-// so the disk works while the next nodes render. At commit one flush per file system makes
+// Past a few thousand files the writing moves to a worker thread (output-worker.ts), so
+// the disk works while the next nodes render. At commit one flush per file system makes
 // everything durable before the renames, and a second one the renames
 // (core/sync-file-system.ts): a fleet of 20,000 files pays for two flushes instead of an
 // fsync each. A reader never sees half a file or half a node, and `abort` leaves the
@@ -29,8 +29,14 @@ import {
 } from './output-operations.ts';
 import type { OutputFile } from './outputs.ts';
 
-/** Operations per message to the worker; fewer in all are carried out here at commit. */
+/** Operations per message to the worker. */
 const BATCH = 256;
+/**
+ * Up to this many files are written by this thread, at commit. A second thread's start-up
+ * (~100 ms of CPU) costs more than the overlap gains below ~750 nodes, and on two cores it
+ * competes with key generation and rendering.
+ */
+const IN_THREAD_FILES = 3000;
 /** A thread with nothing to do gets whatever is queued once there is this much. */
 const IDLE_BATCH = 16;
 // Rendering is faster than a slow disk: past this many batches ahead of the worker, it
@@ -71,11 +77,12 @@ export class OutputWriter {
   #worker: Worker | undefined;
   readonly #batchesDone = new Int32Array(new SharedArrayBuffer(4));
   #batchesSent = 0;
+  #files = 0;
 
   /**
-   * `expectedFiles`, when the caller knows roughly how many files are coming: past one
-   * batch, the thread starts now, and its start-up (tens of milliseconds) overlaps with the
-   * caller's work before the first file.
+   * `expectedFiles`, when the caller knows roughly how many files are coming: past what
+   * this thread writes itself, the worker thread starts now, and its start-up overlaps
+   * with the caller's work before the first file.
    */
   constructor(outDir: string, options: { expectedFiles?: number } = {}) {
     // No trailing slash: paths below are joined as text.
@@ -83,11 +90,12 @@ export class OutputWriter {
     this.#madeOutDir = mkdirSync(this.#outDir, { recursive: true, mode: DIRECTORY_MODE });
     chmodSync(this.#outDir, DIRECTORY_MODE);
     this.#existingDirectories = new Set([this.#outDir]);
-    if ((options.expectedFiles ?? 0) > BATCH) this.#startWorker();
+    if ((options.expectedFiles ?? 0) > IN_THREAD_FILES) this.#startWorker();
   }
 
   /** Writes `file` where commit will find it; nothing shows under its name yet. */
   write(file: OutputFile): void {
+    this.#files++;
     // Paths are joined as text: an output's path is relative and normalized (outputs.ts),
     // and at fleet scale path.join was a tenth of the writer's time.
     const slash = file.path.lastIndexOf('/');
@@ -159,8 +167,12 @@ export class OutputWriter {
 
   #queue(operation: OutputOperation): void {
     this.#pending.push(operation);
-    const idle = this.#worker !== undefined && Atomics.load(this.#batchesDone, 0) === this.#batchesSent;
-    if (this.#pending.length < (idle ? IDLE_BATCH : BATCH)) return;
+    if (this.#worker === undefined) {
+      if (this.#files <= IN_THREAD_FILES) return;
+    } else {
+      const idle = Atomics.load(this.#batchesDone, 0) === this.#batchesSent;
+      if (this.#pending.length < (idle ? IDLE_BATCH : BATCH)) return;
+    }
     this.#startWorker().postMessage({ operations: this.#pending } satisfies WorkerMessage);
     this.#pending = [];
     this.#batchesSent++;

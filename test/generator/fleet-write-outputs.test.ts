@@ -61,8 +61,8 @@ test('a file that cannot be written leaves every earlier output as it was and no
   for (const path of tree(dir)) assert.match(readFileSync(join(dir, path), 'utf8'), /old/, path);
 });
 
-// 40 nodes are written at commit, 200 by the worker thread while they are handed over.
-for (const count of [40, 200]) {
+// 40 nodes (80 files) are written at commit, 2,000 (4,000 files) by the worker thread while they are handed over.
+for (const count of [40, 2000]) {
   test(`a new tree that fails half way is not left behind, staged or in place (${count} nodes)`, async ({ dir }) => {
     writeFileSync(join(dir, 'nodes.json'), 'old');
     // The same path twice: the second cannot be created in the staged tree.
@@ -83,7 +83,7 @@ test('abort while the worker thread writes: nothing is left, not even the output
 }) => {
   const out = join(dir, 'new/out');
   const writer = new OutputWriter(out);
-  for (const file of files(500, 'v1')) writer.write(file);
+  for (const file of files(2000, 'v1')) writer.write(file);
   await writer.abort();
   assert.equal(readdirSync(dir), []);
 });
@@ -109,9 +109,21 @@ test('a thread started early for files that never come: abort leaves nothing, a 
 test('a fleet far ahead of the disk (3,000 nodes): rendering waits for the writer thread, and every file arrives', async ({
   dir,
 }) => {
-  await writeOutputs(dir, files(3000, 'v1'));
+  const writer = new OutputWriter(dir);
+  for (const file of files(3000, 'v1')) writer.write(file);
+  // Rendering may run only so far ahead of the thread: before commit, the first files are written.
+  assert.ok(tree(join(dir, 'nodes.kubeseed-tmp')).length >= 3000);
+  await writer.commit();
   assert.is(tree(dir).length, 6000);
   assert.is(readFileSync(join(dir, 'nodes/w-2999/user-data'), 'utf8'), '#cloud-config v1 2999\n');
+});
+
+test('a few hundred files are written by this thread at commit, with no second thread to start', async ({ dir }) => {
+  const writer = new OutputWriter(dir, { expectedFiles: 400 });
+  for (const file of files(200, 'v1')) writer.write(file);
+  assert.equal(readdirSync(dir), []);
+  await writer.commit();
+  assert.is(tree(dir).length, 400);
 });
 
 test('a staged tree left by a killed run is cleared, not merged', async ({ dir }) => {
