@@ -1,7 +1,7 @@
 // How a machine gets containerd, kubeadm, kubelet and kubectl, and where from: declared once
 // for both the cluster spec (cluster.yaml) and the node bundle the agent's install phase reads.
 import { httpUrl } from './formats.ts';
-import { type Infer, object, oneOf, string } from './schema.ts';
+import { object, oneOf, string } from './schema.ts';
 
 /**
  * `stock` images install everything at first boot (the agent's install phase); `prepared`
@@ -38,5 +38,3 @@ export const installSettings = object({
   /** Where containerd's and runc's release files are fetched in GitHub's layout, instead of https://github.com/. */
   releaseMirror: releaseMirror.orAbsent(),
 });
-
-export type InstallSettings = Infer<typeof installSettings>;

@@ -30,10 +30,3 @@ export async function listNodes(api: ClusterApi): Promise<ClusterNode[]> {
   const { body } = await api.call('list Nodes', 'GET', '/api/v1/nodes');
   return ((body as { items?: unknown[] }).items ?? []).map(nodeOf);
 }
-
-export async function readNode(api: ClusterApi, name: string): Promise<ClusterNode | undefined> {
-  const { status, body } = await api.call(`read Node ${name}`, 'GET', `/api/v1/nodes/${encodeURIComponent(name)}`, {
-    expect: [404],
-  });
-  return status === 404 ? undefined : nodeOf(body);
-}

@@ -51,11 +51,6 @@ export const BOOTSTRAP_TOKEN_V1_TYPES = kubeadmFile(
   '1329935739c3aa007d23cb9a4dadfee9d59ff79b',
   '1.31 line',
 );
-export const KUBEADM_FEATURES = kubeadmFile(
-  'cmd/kubeadm/app/features/features.go',
-  'kubernetes.io kubeadm-init feature-gate tables (1.34 edition; 1.36 edition)',
-  'gates per minor',
-);
 export const KUBELET_V1BETA1_TYPES = staged('kubernetes/kubelet', 'config/v1beta1/types.go');
 export const KUBE_PROXY_V1ALPHA1_TYPES = staged('kubernetes/kube-proxy', 'config/v1alpha1/types.go');
 export const CORE_V1_TYPES = staged('kubernetes/api', 'core/v1/types.go');
